@@ -1,0 +1,1 @@
+"""consult: real-time orchestrator for structured professional-learning protocols."""
