@@ -1,0 +1,64 @@
+"""Who is asking, and what they may do.
+
+Rules:
+- A caller is identified by a join token; the token's row says its access
+  role (uber, moderator, member, observer), its event, and for the last three
+  its room (and a member's team).
+- Uber moderators see and command every room of their event; a moderator
+  commands one room; members and observers only see their room. Members may
+  ask for help; observers are read only.
+- A refusal says who the caller is and what the action needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.errors import Forbidden
+from server.messages import AccessRole
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    access: AccessRole
+    event_id: str
+    room_id: str | None
+    team_id: str | None
+    label: str
+
+    @property
+    def actor(self) -> str:
+        return f"{self.access}:{self.label}" if self.label else self.access
+
+    @property
+    def is_uber(self) -> bool:
+        return self.access == "uber"
+
+    def can_see_room(self, room_id: str) -> bool:
+        return self.is_uber or self.room_id == room_id
+
+    def require_room_visible(self, room_id: str) -> None:
+        if not self.can_see_room(room_id):
+            raise Forbidden(f"a {self.access} link only gives access to its own room")
+
+    def require_room_control(self, room_id: str) -> None:
+        if self.is_uber:
+            return
+        if self.access != "moderator":
+            raise Forbidden(
+                f"only the room's moderator or an uber moderator can run the room; "
+                f"this is a {self.access} link"
+            )
+        if self.room_id != room_id:
+            raise Forbidden("a moderator link only controls its own room")
+
+    def require_uber(self, what: str) -> None:
+        if not self.is_uber:
+            raise Forbidden(f"only an uber moderator can {what}; this is a {self.access} link")
+
+    def require_can_ask_for_help(self) -> None:
+        if self.access not in ("member", "moderator") or self.room_id is None:
+            raise Forbidden(
+                f"help requests come from a room's moderator or team members; "
+                f"this is a {self.access} link"
+            )

@@ -1,0 +1,1 @@
+"""HTTP and websocket routes: thin adapters from the wire to the services."""

@@ -1,0 +1,50 @@
+"""Dependencies the routes declare (after the FastAPI full-stack template's deps.py).
+
+Rules: routes get the services and the caller through these ``Annotated``
+aliases; the caller is named by ``Authorization: Bearer <join token>``;
+creating events needs ``X-Admin-Key``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from server.access import Principal
+from server.errors import Unauthorized
+from server.service import Services
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_principal(
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header(description="Bearer <join token>")] = None,
+) -> Principal:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("send your join token as 'Authorization: Bearer <token>'")
+    return await services.snapshots.authenticate(token.strip())
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_admin(
+    request: Request,
+    x_admin_key: Annotated[str | None, Header(description="The server's admin key")] = None,
+) -> None:
+    expected: str = request.app.state.admin_key
+    if not x_admin_key or not secrets.compare_digest(x_admin_key, expected):
+        raise Unauthorized("creating events needs the server's admin key in the X-Admin-Key header")
+
+
+AdminDep = Annotated[None, Depends(require_admin)]

@@ -1,0 +1,168 @@
+"""The REST API: setup, and the same live commands as the websocket.
+
+Rules: every route names its caller through ``PrincipalDep`` (or the admin
+key) and leaves the checks to the services; a refusal is an error body
+``{"error": {"code", "message", "field"}}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from server.api.deps import AdminDep, PrincipalDep, ServicesDep
+from server.api.schemas import (
+    BroadcastBody,
+    EventCreate,
+    EventCreated,
+    FitBody,
+    HelpBody,
+    LinkCreate,
+    LinkOut,
+    PairRequest,
+    RecallBody,
+    Result,
+    RoomCommandBody,
+    RoomCreate,
+    TeamCreate,
+    TeamOut,
+)
+from server.messages import HelpView, RoomView, Snapshot
+from server.service import Link
+from server.store import crud
+
+router = APIRouter(prefix="/api")
+
+
+def link_out(link: Link) -> LinkOut:
+    return LinkOut(
+        role=link.role, label=link.label, url=link.url, room_id=link.room_id, team_id=link.team_id
+    )
+
+
+# -- setup -------------------------------------------------------------------------
+
+
+@router.post("/events", status_code=status.HTTP_201_CREATED, tags=["setup"])
+async def create_event(body: EventCreate, services: ServicesDep, _: AdminDep) -> EventCreated:
+    """Create an event (admin key); returns its first uber moderator link."""
+    event, link = await services.setup.create_event(
+        title=body.title,
+        protocol_id=body.protocol_id,
+        scheduled_start=body.scheduled_start.timestamp(),
+        main_room_at=body.main_room_at.timestamp(),
+    )
+    return EventCreated(id=event.id, uber_link=link_out(link))
+
+
+@router.get("/me", tags=["live"])
+async def snapshot(principal: PrincipalDep, services: ServicesDep) -> Snapshot:
+    """Everything the caller may see now (the same snapshot as on the websocket)."""
+    return await services.snapshots.snapshot(principal)
+
+
+@router.post("/teams", status_code=status.HTTP_201_CREATED, tags=["setup"])
+async def add_team(body: TeamCreate, principal: PrincipalDep, services: ServicesDep) -> TeamOut:
+    team = await services.setup.add_team(principal, **body.model_dump())
+    return TeamOut.model_validate(team, from_attributes=True)
+
+
+@router.get("/teams", tags=["setup"])
+async def list_teams(principal: PrincipalDep, services: ServicesDep) -> list[TeamOut]:
+    principal.require_uber("list every team")
+    async with services.context.sessions() as session:
+        teams = await crud.list_teams(session, event_id=principal.event_id)
+    return [TeamOut.model_validate(team, from_attributes=True) for team in teams]
+
+
+@router.post("/rooms", status_code=status.HTTP_201_CREATED, tags=["setup"])
+async def create_room(body: RoomCreate, principal: PrincipalDep, services: ServicesDep) -> RoomView:
+    """Create a breakout room by hand, with its teams in seat order."""
+    room = await services.setup.create_room(principal, **body.model_dump())
+    snapshot = await services.snapshots.snapshot(principal)
+    return next(view for view in snapshot.rooms if view.id == room.id)
+
+
+@router.post("/rooms/pair", tags=["setup"])
+async def pair_rooms(body: PairRequest, principal: PrincipalDep, services: ServicesDep) -> Result:
+    """Pair every team not yet in a room, by shared topic tags and/or stage."""
+    rooms, leftovers = await services.setup.auto_pair(principal, by=body.by)
+    return Result(
+        detail={
+            "rooms": [{"id": room.id, "label": room.label, "team_ids": room.team_ids} for room in rooms],
+            "unpaired_team_ids": [team.id for team in leftovers],
+        }
+    )
+
+
+@router.post("/links", status_code=status.HTTP_201_CREATED, tags=["setup"])
+async def create_link(body: LinkCreate, principal: PrincipalDep, services: ServicesDep) -> LinkOut:
+    """Make a role-scoped join link; the URL is shown only now."""
+    link = await services.setup.create_link(principal, **body.model_dump())
+    return link_out(link)
+
+
+# -- live ----------------------------------------------------------------------------
+
+
+@router.post("/rooms/{room_id}/commands", tags=["live"])
+async def room_command(
+    room_id: str, body: RoomCommandBody, principal: PrincipalDep, services: ServicesDep
+) -> RoomView:
+    """start, pause, resume, next, back, adjust_time, restart_phase or finish a room."""
+    return await services.live.room_command(
+        principal,
+        room_id=room_id,
+        action=body.action,
+        expected_version=body.expected_version,
+        seconds=body.seconds,
+    )
+
+
+@router.post("/event/start-all", tags=["live"])
+async def start_all(principal: PrincipalDep, services: ServicesDep) -> Result:
+    return Result(detail=await services.live.start_all(principal))
+
+
+@router.post("/event/pause-all", tags=["live"])
+async def pause_all(principal: PrincipalDep, services: ServicesDep) -> Result:
+    return Result(detail=await services.live.pause_all(principal))
+
+
+@router.post("/event/resume-all", tags=["live"])
+async def resume_all(principal: PrincipalDep, services: ServicesDep) -> Result:
+    return Result(detail=await services.live.resume_all(principal))
+
+
+@router.post("/event/recall", tags=["live"])
+async def recall(body: RecallBody, principal: PrincipalDep, services: ServicesDep) -> Result:
+    return Result(detail=await services.live.recall(principal, seconds=body.seconds))
+
+
+@router.post("/event/fit-to-time", tags=["live"])
+async def fit_to_time(body: FitBody, principal: PrincipalDep, services: ServicesDep) -> Result:
+    target = body.target.timestamp() if body.target is not None else None
+    return Result(
+        detail=await services.live.fit_to_time(
+            principal, target=target, minimum_seconds=body.minimum_seconds
+        )
+    )
+
+
+@router.post("/event/broadcast", tags=["live"])
+async def broadcast(body: BroadcastBody, principal: PrincipalDep, services: ServicesDep) -> Result:
+    return Result(detail=await services.live.broadcast(principal, **body.model_dump()))
+
+
+@router.post("/help", status_code=status.HTTP_201_CREATED, tags=["help"])
+async def request_help(body: HelpBody, principal: PrincipalDep, services: ServicesDep) -> HelpView:
+    return await services.help.request(principal, message=body.message)
+
+
+@router.post("/help/{help_id}/claim", tags=["help"])
+async def claim_help(help_id: str, principal: PrincipalDep, services: ServicesDep) -> HelpView:
+    return await services.help.claim(principal, help_id=help_id)
+
+
+@router.post("/help/{help_id}/resolve", tags=["help"])
+async def resolve_help(help_id: str, principal: PrincipalDep, services: ServicesDep) -> HelpView:
+    return await services.help.resolve(principal, help_id=help_id)

@@ -1,0 +1,181 @@
+"""The live channel: one websocket per client at ``/ws?token=...``.
+
+Rules:
+- The token is checked before anything is sent; a bad one gets an ``error``
+  message and close code 4401.
+- The connection joins the hub before its snapshot is taken (nothing in
+  between is missed), then gets the snapshot, then every change.
+- Each frame is validated against the client union; a malformed or unknown
+  frame gets an ``error`` naming what was wrong, and the connection stays
+  open with nothing changed.
+- Replies go through the same bounded queue as broadcasts, so a client that
+  stops reading is dropped (close code 1013) without slowing anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from server.access import Principal
+from server.errors import ServiceError
+from server.hub import DROP_CODE, Connection
+from server.messages import (
+    BroadcastSend,
+    ClientMessage,
+    ClockPing,
+    ClockPong,
+    CommandOk,
+    ErrorMessage,
+    FitToTime,
+    HelpClaim,
+    HelpRequest,
+    HelpResolve,
+    PauseAll,
+    Recall,
+    ResumeAll,
+    RoomCommand,
+    SnapshotRequest,
+    StartAll,
+    client_message_adapter,
+)
+from server.service import Services
+
+router = APIRouter()
+log = logging.getLogger(__name__)
+
+UNAUTHORIZED_CODE = 4401
+
+
+def validation_error(error: ValidationError, request_id: str | None) -> ErrorMessage:
+    first = error.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in detail['loc']) or 'message'}: {detail['msg']}"
+        for detail in error.errors(include_url=False)
+    )
+    return ErrorMessage(
+        code="message.invalid", message=problems, request_id=request_id, field=field
+    )
+
+
+def request_id_of(text: str) -> str | None:
+    with contextlib.suppress(ValueError, AttributeError):
+        value = json.loads(text).get("request_id")
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def dispatch(services: Services, principal: Principal, message: ClientMessage) -> Any:
+    """Run one client message; returns the reply message (or None)."""
+    live, clock = services.live, services.context.clock
+    match message:
+        case ClockPing():
+            return ClockPong(
+                client_time=message.client_time,
+                server_time=clock.now() * 1000,
+                clock_rate=clock.rate,
+            )
+        case SnapshotRequest():
+            return await services.snapshots.snapshot(principal)
+        case RoomCommand():
+            view = await live.room_command(
+                principal,
+                room_id=message.room_id,
+                action=message.action,
+                expected_version=message.expected_version,
+                seconds=message.seconds,
+            )
+            detail: dict[str, Any] = {"room_id": view.id, "version": view.version}
+        case StartAll():
+            detail = await live.start_all(principal)
+        case PauseAll():
+            detail = await live.pause_all(principal)
+        case ResumeAll():
+            detail = await live.resume_all(principal)
+        case Recall():
+            detail = await live.recall(principal, seconds=message.seconds)
+        case FitToTime():
+            target = None if message.target is None else message.target / 1000
+            detail = await live.fit_to_time(
+                principal, target=target, minimum_seconds=message.minimum_seconds
+            )
+        case BroadcastSend():
+            detail = await live.broadcast(
+                principal, text=message.text, room_id=message.room_id, role=message.role
+            )
+        case HelpRequest():
+            detail = (await services.help.request(principal, message=message.message)).model_dump()
+        case HelpClaim():
+            detail = (await services.help.claim(principal, help_id=message.help_id)).model_dump()
+        case HelpResolve():
+            detail = (await services.help.resolve(principal, help_id=message.help_id)).model_dump()
+    return CommandOk(request_id=message.request_id, detail=detail)
+
+
+async def receive_loop(services: Services, connection: Connection) -> None:
+    websocket, principal = connection.websocket, connection.principal
+    while True:
+        text = await websocket.receive_text()
+        request_id = request_id_of(text)
+        try:
+            message = client_message_adapter.validate_json(text)
+            reply = await dispatch(services, principal, message)
+        except ValidationError as error:
+            reply = validation_error(error, request_id)
+        except ServiceError as error:
+            reply = ErrorMessage(
+                code=error.code, message=error.message, request_id=request_id, field=error.field
+            )
+        if reply is not None and not connection.offer(reply.model_dump_json()):
+            connection.gone.set()
+
+
+@router.websocket("/ws")
+async def live_channel(websocket: WebSocket, token: str | None = None) -> None:
+    services: Services = websocket.app.state.services
+    await websocket.accept()
+    try:
+        principal = await services.snapshots.authenticate(token)
+    except ServiceError as error:
+        await websocket.send_text(ErrorMessage(code=error.code, message=error.message).model_dump_json())
+        await websocket.close(code=UNAUTHORIZED_CODE, reason="invalid token")
+        return
+    hub = services.context.hub
+    connection = Connection(websocket, principal, services.context.settings.send_queue_size)
+    await hub.join(connection)
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        snapshot = await services.snapshots.snapshot(principal)
+        await connection.send_now(snapshot.model_dump_json())
+        tasks = [
+            asyncio.create_task(connection.pump()),
+            asyncio.create_task(receive_loop(services, connection)),
+            asyncio.create_task(_wait(connection.gone)),
+        ]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        if connection.gone.is_set():
+            await connection.close(DROP_CODE, "too slow: reconnect for a fresh snapshot")
+        for task in done:
+            error = task.exception()
+            if error is not None and not isinstance(error, WebSocketDisconnect):
+                log.warning("websocket closed after an error: %r", error)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        await hub.leave(connection)
+
+
+async def _wait(event: asyncio.Event) -> None:
+    await event.wait()

@@ -1,0 +1,240 @@
+"""The hub: fans each published message out to the websockets of this process.
+
+Two layers, after encode/broadcaster: the backplane carries one serialized
+envelope per publish between processes; each process's hub holds one
+subscription per event (however many browsers) and hands the payload text to
+its local connections.
+
+Rules:
+- A message is encoded once per publish, never per client; the hub forwards
+  the same text to every matching connection.
+- An envelope is one header line (JSON: which room, which access roles,
+  which teams) and the payload after a newline; the header decides who gets
+  the payload, and uber moderators get every room's messages.
+- Every connection has a bounded send queue. Handing a message over never
+  waits: a connection whose queue is full is dropped (closed with 1013, "try
+  again later"); when it reconnects it gets a fresh snapshot. So a slow or
+  stalled client never delays the others.
+- A connection joins the hub before its snapshot is taken, so nothing
+  published in between is missed; clients ignore room updates whose version
+  is not newer than what they hold.
+- Presence is counted per process and shared through the backplane, so every
+  process can tell who is connected to each room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from server.access import Principal
+from server.backplane import Backplane, SubscriptionClosed, SubscriptionLagged
+from server.messages import PersonView, PresenceUpdated
+
+log = logging.getLogger(__name__)
+
+DROP_CODE = 1013  # "try again later": the client reconnects and resyncs
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a message is for; an empty field means no restriction by it."""
+
+    room_id: str | None = None
+    access: frozenset[str] = frozenset()
+    team_ids: frozenset[str] = frozenset()
+
+    def header(self) -> str:
+        return json.dumps(
+            {"r": self.room_id, "a": sorted(self.access), "t": sorted(self.team_ids)},
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def parse(cls, header: str) -> Audience:
+        data = json.loads(header)
+        return cls(data["r"], frozenset(data["a"]), frozenset(data["t"]))
+
+    def includes(self, principal: Principal) -> bool:
+        if self.room_id is not None and not principal.can_see_room(self.room_id):
+            return False
+        if self.access and principal.access not in self.access:
+            return False
+        return not self.team_ids or principal.team_id in self.team_ids
+
+
+@dataclass(eq=False)
+class Connection:
+    """One websocket and its bounded outgoing queue."""
+
+    websocket: WebSocket
+    principal: Principal
+    queue_size: int
+    id: str = field(default_factory=lambda: secrets.token_hex(4))
+    queue: asyncio.Queue[str] = field(init=False)
+    gone: asyncio.Event = field(init=False)
+    """Set when the hub drops this connection; its endpoint then closes it."""
+    dropped: bool = False
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(maxsize=self.queue_size)
+        self.gone = asyncio.Event()
+
+    def offer(self, text: str) -> bool:
+        """Queue a message without waiting; False if the client has fallen behind."""
+        if self.dropped:
+            return False
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self.dropped = True
+            return False
+        return True
+
+    async def send_now(self, text: str) -> None:
+        await self.websocket.send_text(text)
+
+    async def pump(self) -> None:
+        """Send queued messages until cancelled or the client goes away."""
+        while True:
+            text = await self.queue.get()
+            await self.websocket.send_text(text)
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.websocket.client_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.websocket.close(code=code, reason=reason), 1.0)
+
+
+PresenceListener = Callable[[str, list[PersonView]], Awaitable[None]]
+
+
+class Hub:
+    def __init__(self, backplane: Backplane) -> None:
+        self._backplane = backplane
+        self._process = f"{os.getpid()}-{secrets.token_hex(3)}"
+        self._connections: dict[str, set[Connection]] = defaultdict(set)
+        self._readers: dict[str, asyncio.Task[None]] = {}
+        self._ready: dict[str, asyncio.Event] = {}
+        # presence[event][room][process] = people connected through that process
+        self._presence: dict[str, dict[str, dict[str, list[PersonView]]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
+        self.dropped_total = 0
+        self.on_dropped: Callable[[Connection], None] | None = None
+
+    # -- publishing --------------------------------------------------------
+
+    @staticmethod
+    def channel(event_id: str) -> str:
+        return f"consult.event.{event_id}"
+
+    async def publish(self, event_id: str, payload: str, audience: Audience = Audience()) -> None:
+        await self._backplane.publish(self.channel(event_id), f"m{audience.header()}\n{payload}")
+
+    # -- connections -------------------------------------------------------
+
+    async def join(self, connection: Connection) -> None:
+        event_id = connection.principal.event_id
+        self._connections[event_id].add(connection)
+        if event_id not in self._readers:
+            ready = self._ready[event_id] = asyncio.Event()
+            self._readers[event_id] = asyncio.create_task(
+                self._read(event_id, ready), name=f"hub-reader-{event_id}"
+            )
+        await self._ready[event_id].wait()
+        await self._share_presence(event_id, connection.principal.room_id)
+
+    async def leave(self, connection: Connection) -> None:
+        event_id = connection.principal.event_id
+        self._connections[event_id].discard(connection)
+        await self._share_presence(event_id, connection.principal.room_id)
+
+    def connections(self, event_id: str) -> Iterable[Connection]:
+        return tuple(self._connections.get(event_id, ()))
+
+    def presence(self, event_id: str) -> dict[str, list[PersonView]]:
+        rooms = self._presence.get(event_id, {})
+        return {room_id: self._merged(rooms, room_id) for room_id in rooms}
+
+    async def close(self) -> None:
+        for task in self._readers.values():
+            task.cancel()
+        for task in self._readers.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._readers.clear()
+
+    # -- delivery ----------------------------------------------------------
+
+    async def _read(self, event_id: str, ready: asyncio.Event) -> None:
+        channel = self.channel(event_id)
+        async with self._backplane.subscribe(channel) as subscription:
+            ready.set()
+            while True:
+                try:
+                    envelope = await subscription.get()
+                except SubscriptionClosed:
+                    return
+                except SubscriptionLagged:
+                    # This process fell behind the backplane: every local client
+                    # may have missed something, so each resyncs by reconnecting.
+                    log.warning("hub lagged behind channel %s; resyncing its clients", channel)
+                    for connection in self.connections(event_id):
+                        self._drop(connection)
+                    continue
+                kind, rest = envelope[0], envelope[1:]
+                header, _, payload = rest.partition("\n")
+                if kind == "m":
+                    self._deliver(event_id, Audience.parse(header), payload)
+                elif kind == "p":
+                    await self._receive_presence(event_id, header, payload)
+
+    def _deliver(self, event_id: str, audience: Audience, payload: str) -> None:
+        for connection in tuple(self._connections.get(event_id, ())):
+            if audience.includes(connection.principal) and not connection.offer(payload):
+                self._drop(connection)
+
+    def _drop(self, connection: Connection) -> None:
+        connection.dropped = True
+        connection.gone.set()
+        self._connections[connection.principal.event_id].discard(connection)
+        self.dropped_total += 1
+        if self.on_dropped is not None:
+            self.on_dropped(connection)
+
+    # -- presence ------------------------------------------------------------
+
+    async def _share_presence(self, event_id: str, room_id: str | None) -> None:
+        if room_id is None:
+            return
+        people = [
+            PersonView(role=connection.principal.access, label=connection.principal.label)
+            for connection in self._connections.get(event_id, ())
+            if connection.principal.room_id == room_id and not connection.dropped
+        ]
+        header = json.dumps({"room": room_id, "process": self._process})
+        body = json.dumps([person.model_dump() for person in people])
+        await self._backplane.publish(self.channel(event_id), f"p{header}\n{body}")
+
+    @staticmethod
+    def _merged(rooms: dict[str, dict[str, list[PersonView]]], room_id: str) -> list[PersonView]:
+        return [person for people in rooms.get(room_id, {}).values() for person in people]
+
+    async def _receive_presence(self, event_id: str, header: str, body: str) -> None:
+        meta = json.loads(header)
+        room_id: str = meta["room"]
+        people = [PersonView.model_validate(person) for person in json.loads(body)]
+        rooms = self._presence[event_id]
+        rooms[room_id][meta["process"]] = people
+        message = PresenceUpdated(room_id=room_id, people=self._merged(rooms, room_id))
+        self._deliver(event_id, Audience(room_id=room_id), message.model_dump_json())

@@ -1,0 +1,125 @@
+"""The app factory and its lifespan: the only place resources are made.
+
+Rules: nothing is built at import time. ``create_app(settings)`` returns an
+app whose lifespan opens the database, connects the backplane, starts the
+hub and the one scheduler, reloads every room's and event's deadline (so a
+restarted server carries on exactly where it was, applying each overdue
+transition once), and closes all of it on shutdown. Tests pass their own
+clock and settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from server.api import pages, rest, ws
+from server.backplane import create_backplane
+from server.clock import Clock, clock_for_speed
+from server.errors import ServiceError
+from server.hub import Hub
+from server.protocols import ProtocolLibrary, shipped_library
+from server.scheduler import Scheduler
+from server.service import Context, Services
+from server.settings import Settings
+from server.store import crud
+from server.store.db import open_database, session_factory
+
+log = logging.getLogger(__name__)
+
+
+async def _reload_deadlines(services: Services, scheduler: Scheduler) -> int:
+    async with services.context.sessions() as session:
+        rooms = await crud.rooms_with_deadlines(session)
+        recalling = await crud.events_recalling(session)
+    for room_id, due in rooms:
+        scheduler.set(f"room:{room_id}", due)
+    for event in recalling:
+        if event.recall_deadline is not None:
+            scheduler.set(f"event:{event.id}", event.recall_deadline)
+    return len(rooms)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    protocols: ProtocolLibrary | None = None,
+    on_ready: Callable[[Services], object] | None = None,
+) -> FastAPI:
+    """Build the app; ``on_ready`` runs (and may be awaited) once it can serve."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.ready = False
+        app.state.admin_key = (
+            settings.admin_key.get_secret_value() if settings.admin_key else secrets.token_urlsafe(18)
+        )
+        engine = await open_database(settings.database_url)
+        backplane = create_backplane(settings.backplane_url, capacity=max(1000, settings.send_queue_size))
+        await backplane.connect()
+        hub = Hub(backplane)
+        services_holder: list[Services] = []
+
+        async def on_due(key: str) -> None:
+            await services_holder[0].on_due(key)
+
+        the_clock = clock or clock_for_speed(settings.clock_speed)
+        scheduler = Scheduler(the_clock, on_due)
+        context = Context(
+            settings=settings,
+            sessions=session_factory(engine),
+            protocols=protocols or shipped_library(),
+            clock=the_clock,
+            hub=hub,
+            schedule=scheduler.set,
+        )
+        services = Services(context)
+        services_holder.append(services)
+        app.state.services = services
+        app.state.scheduler = scheduler
+        try:
+            await _reload_deadlines(services, scheduler)
+            scheduler.start()
+            if on_ready is not None:
+                result = on_ready(services)
+                if hasattr(result, "__await__"):
+                    await result  # type: ignore[misc]
+            app.state.ready = True
+            yield
+        finally:
+            app.state.ready = False
+            await scheduler.stop()
+            await hub.close()
+            await backplane.disconnect()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="consult",
+        summary="Real-time orchestrator for structured professional-learning protocols",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, error: ServiceError) -> JSONResponse:
+        return JSONResponse(
+            {"error": {"code": error.code, "message": error.message, "field": error.field}},
+            status_code=error.status,
+        )
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz(request: Request) -> JSONResponse:
+        """200 once the app has started and can serve; 503 before and while stopping."""
+        ready = bool(getattr(request.app.state, "ready", False))
+        return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
+
+    app.include_router(rest.router)
+    app.include_router(ws.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,280 @@
+"""The websocket wire schema: what clients send and what the server sends back.
+
+Rules:
+- Every frame is a JSON object with a dotted ``type``; client and server
+  messages are two separate discriminated unions, so one validation path
+  gives one precise error per bad frame (naming the field and what was
+  expected) and the JSON schema documents both directions.
+- Times on the wire are epoch milliseconds on the server's clock. Deadlines
+  are absolute; clients render countdowns themselves from the deadline and
+  their measured offset from the server's clock (``clock.ping``).
+- Any client message may carry a ``request_id``; the server echoes it on the
+  ``command.ok`` or ``error`` that answers it.
+- Every ``room.updated`` carries the room's ``version``; versions of a room
+  grow by one per change, so a client that sees a gap asks for a snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+RoomAction = Literal[
+    "start", "pause", "resume", "next", "back", "adjust_time", "restart_phase", "finish"
+]
+AccessRole = Literal["uber", "moderator", "member", "observer"]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: str | None = Field(None, max_length=64)
+
+
+# -- client -> server ------------------------------------------------------------
+
+
+class ClockPing(_Message):
+    """Clock sync: the client's send time, echoed with the server's time."""
+
+    type: Literal["clock.ping"]
+    client_time: float = Field(description="The client's clock when sending, epoch ms")
+
+
+class SnapshotRequest(_Message):
+    type: Literal["snapshot.request"]
+
+
+class RoomCommand(_Message):
+    """start, pause, resume, next, back, adjust_time (+/- seconds), restart_phase, finish."""
+
+    type: Literal["room.command"]
+    room_id: str
+    action: RoomAction
+    expected_version: int = Field(ge=0, description="The room version the command was made against")
+    seconds: float | None = Field(None, description="For adjust_time: seconds to add (negative removes)")
+
+
+class StartAll(_Message):
+    type: Literal["event.start_all"]
+
+
+class PauseAll(_Message):
+    type: Literal["event.pause_all"]
+
+
+class ResumeAll(_Message):
+    type: Literal["event.resume_all"]
+
+
+class FitToTime(_Message):
+    """Compress the remaining phases of late rooms to finish by ``target`` (default: recall time)."""
+
+    type: Literal["event.fit_to_time"]
+    target: float | None = Field(None, description="Epoch ms; default: the event's main-room time")
+    minimum_seconds: int | None = Field(None, ge=0, le=600)
+
+
+class Recall(_Message):
+    """Every room gets a return-to-main-room countdown ending at one instant."""
+
+    type: Literal["event.recall"]
+    seconds: int = Field(60, ge=10, le=120)
+
+
+class BroadcastSend(_Message):
+    """A message to every room, one room, or one role."""
+
+    type: Literal["broadcast.send"]
+    text: str = Field(min_length=1, max_length=500)
+    room_id: str | None = None
+    role: str | None = Field(None, description="A protocol role id, or moderator/member/observer")
+
+
+class HelpRequest(_Message):
+    type: Literal["help.request"]
+    message: str = Field("", max_length=500)
+
+
+class HelpClaim(_Message):
+    type: Literal["help.claim"]
+    help_id: str
+
+
+class HelpResolve(_Message):
+    type: Literal["help.resolve"]
+    help_id: str
+
+
+ClientMessage = Annotated[
+    ClockPing
+    | SnapshotRequest
+    | RoomCommand
+    | StartAll
+    | PauseAll
+    | ResumeAll
+    | FitToTime
+    | Recall
+    | BroadcastSend
+    | HelpRequest
+    | HelpClaim
+    | HelpResolve,
+    Field(discriminator="type"),
+]
+client_message_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
+
+
+# -- views shared by several server messages ---------------------------------------
+
+
+class SeatView(BaseModel):
+    seat: int
+    team_id: str | None
+    team_name: str
+    organisation: str = ""
+    role: str = Field(description="The protocol role this seat plays in the current round")
+    challenge: str = ""
+    request: str = ""
+
+
+class RoomView(BaseModel):
+    id: str
+    label: str
+    video_room: str
+    moderator_name: str
+    protocol_id: str
+    status: str
+    version: int
+    round_index: int
+    phase_index: int
+    phase_id: str
+    phase_title: str
+    phase_started_at: float | None = Field(description="Epoch ms")
+    deadline: float | None = Field(description="Epoch ms the countdown reaches zero; null when paused")
+    remaining_ms: float | None = Field(description="Frozen remaining time while paused")
+    phase_length_ms: float = Field(description="Planned length plus added time, for progress")
+    projected_end: float | None = Field(description="Epoch ms the run is projected to finish")
+    drift_seconds: float | None = Field(description="Projected end minus planned end (+ = late)")
+    recall_deadline: float | None = None
+    returned: bool = False
+    seats: list[SeatView]
+
+
+class EventView(BaseModel):
+    id: str
+    title: str
+    protocol_id: str
+    scheduled_start: float = Field(description="Epoch ms")
+    main_room_at: float = Field(description="Epoch ms everyone must be back in the main room")
+    status: str
+    recall_deadline: float | None = None
+
+
+class HelpView(BaseModel):
+    id: str
+    room_id: str
+    round_index: int
+    phase_id: str
+    role: str
+    requested_by: str
+    message: str
+    status: str
+    claimed_by: str
+    created_at: float
+
+
+class PersonView(BaseModel):
+    role: str
+    label: str
+
+
+class YouView(BaseModel):
+    access: AccessRole
+    label: str
+    room_id: str | None
+    team_id: str | None
+
+
+# -- server -> client ---------------------------------------------------------------
+
+
+class Snapshot(BaseModel):
+    type: Literal["snapshot"] = "snapshot"
+    server_time: float = Field(description="Epoch ms when the snapshot was made")
+    clock_rate: float = Field(description="Server clock speed (1 normally; 60 in a x60 rehearsal)")
+    you: YouView
+    event: EventView
+    rooms: list[RoomView]
+    protocol: dict[str, Any] = Field(description="The protocol timeline (as `consult protocols show --json`)")
+    help: list[HelpView]
+    presence: dict[str, list[PersonView]]
+
+
+class RoomUpdated(BaseModel):
+    type: Literal["room.updated"] = "room.updated"
+    room: RoomView
+    events: list[str] = Field(description="Domain events, e.g. phase.started, run.paused")
+    actor: str
+
+
+class EventUpdated(BaseModel):
+    type: Literal["event.updated"] = "event.updated"
+    event: EventView
+
+
+class ClockPong(BaseModel):
+    type: Literal["clock.pong"] = "clock.pong"
+    client_time: float
+    server_time: float
+    clock_rate: float
+
+
+class BroadcastMessage(BaseModel):
+    type: Literal["broadcast.message"] = "broadcast.message"
+    id: str
+    text: str
+    sender: str
+    room_id: str | None
+    role: str | None
+    at: float
+
+
+class HelpUpdated(BaseModel):
+    type: Literal["help.updated"] = "help.updated"
+    help: HelpView
+
+
+class PresenceUpdated(BaseModel):
+    type: Literal["presence.updated"] = "presence.updated"
+    room_id: str
+    people: list[PersonView]
+
+
+class CommandOk(BaseModel):
+    type: Literal["command.ok"] = "command.ok"
+    request_id: str | None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorMessage(BaseModel):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    request_id: str | None = None
+    field: str | None = None
+
+
+ServerMessage = Annotated[
+    Snapshot
+    | RoomUpdated
+    | EventUpdated
+    | ClockPong
+    | BroadcastMessage
+    | HelpUpdated
+    | PresenceUpdated
+    | CommandOk
+    | ErrorMessage,
+    Field(discriminator="type"),
+]
+server_message_adapter: TypeAdapter[ServerMessage] = TypeAdapter(ServerMessage)

@@ -1,0 +1,35 @@
+"""Settings, from arguments, the environment (``CONSULT_*``) or a ``.env`` file.
+
+Rules: settings are read once, by the CLI or a test, and passed to
+``create_app``; nothing reads them at import time.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONSULT_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./consult.db",
+        description="SQLAlchemy URL; sqlite+aiosqlite:///file.db or postgresql+asyncpg://...",
+    )
+    backplane_url: str = Field("memory://", description="memory:// or redis://host:port/db")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    public_url: str | None = Field(None, description="Base URL for join links; default http://host:port")
+    clock_speed: float = Field(1.0, gt=0, le=3600, description="Rehearsal speed-up (60: a minute a second)")
+    admin_key: SecretStr | None = Field(None, description="Creates events; generated at start if unset")
+    send_queue_size: int = Field(256, ge=8, le=100_000, description="Messages buffered per client")
+    fit_minimum_seconds: int = Field(60, ge=0, le=600)
+    default_recall_seconds: int = Field(60, ge=10, le=120)
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
