@@ -120,7 +120,9 @@ async def create_demo(services: Services) -> DemoLinks:
         scheduled_start=now + 5 * 60,
         main_room_at=now + 5 * 60 + 90 * 60,
     )
-    uber = Principal(access="uber", event_id=event.id, room_id=None, team_id=None, label="Demo setup")
+    uber = Principal(
+        access="uber", event_id=event.id, room_id=None, team_id=None, label="Demo setup"
+    )
     for team in DEMO_TEAMS:
         await services.setup.add_team(uber, **team)  # type: ignore[arg-type]
     rooms, _ = await services.setup.auto_pair(uber, by="tags")
@@ -130,7 +132,9 @@ async def create_demo(services: Services) -> DemoLinks:
         teams = {team.id: team for team in await crud.list_teams(session, event_id=event.id)}
     for index, room in enumerate(rooms):
         moderator = MODERATORS[index % len(MODERATORS)]
-        link = await services.setup.create_link(uber, role="moderator", room_id=room.id, label=moderator)
+        link = await services.setup.create_link(
+            uber, role="moderator", room_id=room.id, label=moderator
+        )
         moderators.append(Link(link.role, f"{room.label}: {moderator}", link.url, room.id))
         for team_id in room.team_ids:
             name = teams[team_id].name
@@ -138,7 +142,9 @@ async def create_demo(services: Services) -> DemoLinks:
                 uber, role="member", room_id=room.id, team_id=team_id, label=name
             )
             members.append(Link(link.role, f"{room.label}: {name}", link.url, room.id, team_id))
-        link = await services.setup.create_link(uber, role="observer", room_id=room.id, label="Observer")
+        link = await services.setup.create_link(
+            uber, role="observer", room_id=room.id, label="Observer"
+        )
         observers.append(Link(link.role, f"{room.label}: observer", link.url, room.id))
     first = Link("uber", "Uber moderator 1", first_uber.url)
     return DemoLinks(event.id, [first, second_uber], moderators, members, observers)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -50,18 +50,22 @@ def create_app(
     *,
     clock: Clock | None = None,
     protocols: ProtocolLibrary | None = None,
-    on_ready: Callable[[Services], object] | None = None,
+    on_ready: Callable[[Services], Awaitable[None]] | None = None,
 ) -> FastAPI:
-    """Build the app; ``on_ready`` runs (and may be awaited) once it can serve."""
+    """Build the app; ``on_ready`` is awaited once it can serve (the demo uses it)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.ready = False
         app.state.admin_key = (
-            settings.admin_key.get_secret_value() if settings.admin_key else secrets.token_urlsafe(18)
+            settings.admin_key.get_secret_value()
+            if settings.admin_key
+            else secrets.token_urlsafe(18)
         )
         engine = await open_database(settings.database_url)
-        backplane = create_backplane(settings.backplane_url, capacity=max(1000, settings.send_queue_size))
+        backplane = create_backplane(
+            settings.backplane_url, capacity=max(1000, settings.send_queue_size)
+        )
         await backplane.connect()
         hub = Hub(backplane)
         services_holder: list[Services] = []
@@ -87,9 +91,7 @@ def create_app(
             await _reload_deadlines(services, scheduler)
             scheduler.start()
             if on_ready is not None:
-                result = on_ready(services)
-                if hasattr(result, "__await__"):
-                    await result  # type: ignore[misc]
+                await on_ready(services)
             app.state.ready = True
             yield
         finally:

@@ -53,7 +53,9 @@ class RoomCommand(_Message):
     room_id: str
     action: RoomAction
     expected_version: int = Field(ge=0, description="The room version the command was made against")
-    seconds: float | None = Field(None, description="For adjust_time: seconds to add (negative removes)")
+    seconds: float | None = Field(
+        None, description="For adjust_time: seconds to add (negative removes)"
+    )
 
 
 class StartAll(_Message):
@@ -69,7 +71,7 @@ class ResumeAll(_Message):
 
 
 class FitToTime(_Message):
-    """Compress the remaining phases of late rooms to finish by ``target`` (default: recall time)."""
+    """Compress the remaining phases of late rooms so they finish by ``target``."""
 
     type: Literal["event.fit_to_time"]
     target: float | None = Field(None, description="Epoch ms; default: the event's main-room time")
@@ -151,7 +153,9 @@ class RoomView(BaseModel):
     phase_id: str
     phase_title: str
     phase_started_at: float | None = Field(description="Epoch ms")
-    deadline: float | None = Field(description="Epoch ms the countdown reaches zero; null when paused")
+    deadline: float | None = Field(
+        description="Epoch ms the countdown reaches zero; null when paused"
+    )
     remaining_ms: float | None = Field(description="Frozen remaining time while paused")
     phase_length_ms: float = Field(description="Planned length plus added time, for progress")
     projected_end: float | None = Field(description="Epoch ms the run is projected to finish")
@@ -206,7 +210,9 @@ class Snapshot(BaseModel):
     you: YouView
     event: EventView
     rooms: list[RoomView]
-    protocol: dict[str, Any] = Field(description="The protocol timeline (as `consult protocols show --json`)")
+    protocol: dict[str, Any] = Field(
+        description="The protocol timeline (as `consult protocols show --json`)"
+    )
     help: list[HelpView]
     presence: dict[str, list[PersonView]]
 

@@ -94,7 +94,7 @@ class Scheduler:
     async def _fire_due(self) -> None:
         now = self._clock.now()
         while (earliest := self._earliest()) is not None and earliest[0] <= now:
-            due, key = earliest
+            key = earliest[1]
             heapq.heappop(self._heap)
             del self._due[key]
             try:

@@ -20,9 +20,15 @@ class Settings(BaseSettings):
     backplane_url: str = Field("memory://", description="memory:// or redis://host:port/db")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
-    public_url: str | None = Field(None, description="Base URL for join links; default http://host:port")
-    clock_speed: float = Field(1.0, gt=0, le=3600, description="Rehearsal speed-up (60: a minute a second)")
-    admin_key: SecretStr | None = Field(None, description="Creates events; generated at start if unset")
+    public_url: str | None = Field(
+        None, description="Base URL for join links; default http://host:port"
+    )
+    clock_speed: float = Field(
+        1.0, gt=0, le=3600, description="Rehearsal speed-up (60: a minute a second)"
+    )
+    admin_key: SecretStr | None = Field(
+        None, description="Creates events; generated at start if unset"
+    )
     send_queue_size: int = Field(256, ge=8, le=100_000, description="Messages buffered per client")
     fit_minimum_seconds: int = Field(60, ge=0, le=600)
     default_recall_seconds: int = Field(60, ge=10, le=120)

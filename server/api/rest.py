@@ -88,7 +88,9 @@ async def pair_rooms(body: PairRequest, principal: PrincipalDep, services: Servi
     rooms, leftovers = await services.setup.auto_pair(principal, by=body.by)
     return Result(
         detail={
-            "rooms": [{"id": room.id, "label": room.label, "team_ids": room.team_ids} for room in rooms],
+            "rooms": [
+                {"id": room.id, "label": room.label, "team_ids": room.team_ids} for room in rooms
+            ],
             "unpaired_team_ids": [team.id for team in leftovers],
         }
     )

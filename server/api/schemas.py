@@ -81,7 +81,9 @@ class RecallBody(_Body):
 
 
 class FitBody(_Body):
-    target: AwareDatetime | None = Field(None, description="Default: main-room time minus the recall countdown")
+    target: AwareDatetime | None = Field(
+        None, description="Default: main-room time minus the recall countdown"
+    )
     minimum_seconds: int | None = Field(None, ge=0, le=600)
 
 

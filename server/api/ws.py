@@ -144,7 +144,9 @@ async def live_channel(websocket: WebSocket, token: str | None = None) -> None:
     try:
         principal = await services.snapshots.authenticate(token)
     except ServiceError as error:
-        await websocket.send_text(ErrorMessage(code=error.code, message=error.message).model_dump_json())
+        await websocket.send_text(
+            ErrorMessage(code=error.code, message=error.message).model_dump_json()
+        )
         await websocket.close(code=UNAUTHORIZED_CODE, reason="invalid token")
         return
     hub = services.context.hub
@@ -163,9 +165,9 @@ async def live_channel(websocket: WebSocket, token: str | None = None) -> None:
         if connection.gone.is_set():
             await connection.close(DROP_CODE, "too slow: reconnect for a fresh snapshot")
         for task in done:
-            error = task.exception()
-            if error is not None and not isinstance(error, WebSocketDisconnect):
-                log.warning("websocket closed after an error: %r", error)
+            failure = task.exception()
+            if failure is not None and not isinstance(failure, WebSocketDisconnect):
+                log.warning("websocket closed after an error: %r", failure)
     except WebSocketDisconnect:
         pass
     finally:

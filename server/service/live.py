@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from server.access import Principal
@@ -50,11 +51,19 @@ ACCESS_ROLES = frozenset({"uber", "moderator", "member", "observer"})
 def build_command(action: RoomAction, expected_version: int, seconds: float | None) -> cmd.Command:
     if action == "adjust_time":
         if seconds is None:
-            raise BadRequest("adjust_time needs 'seconds' (negative to remove time)", field="seconds")
+            raise BadRequest(
+                "adjust_time needs 'seconds' (negative to remove time)", field="seconds"
+            )
         return cmd.AdjustTime(expected_version, seconds)
     if seconds is not None:
         raise BadRequest(f"'seconds' only goes with adjust_time, not {action}", field="seconds")
     return ROOM_COMMANDS[action](expected_version)
+
+
+def _handle(
+    protocol: Protocol, state: RunState, now: float, *, command: cmd.Command
+) -> engine.Transition:
+    return engine.handle(protocol, state, command, now)
 
 
 def engine_refusal(error: EngineError) -> Conflict:
@@ -85,7 +94,7 @@ class LiveOperations:
         try:
             applied = await self.runner.apply(
                 room_id,
-                lambda protocol, state, now: engine.handle(protocol, state, command, now),
+                partial(_handle, command=command),
                 actor=principal.actor,
                 action=action,
                 detail={"expected_version": expected_version, "seconds": seconds},
@@ -146,7 +155,8 @@ class LiveOperations:
             principal,
             "start_all",
             lambda state: cmd.Start(state.version),
-            applies_to=frozenset({Status.NOT_STARTED}), now=now
+            applies_to=frozenset({Status.NOT_STARTED}),
+            now=now,
         )
         await self._set_event_status(principal.event_id, "running")
         return {**result, "at": now * 1000}
@@ -174,7 +184,9 @@ class LiveOperations:
     async def recall(self, principal: Principal, *, seconds: int) -> dict[str, Any]:
         principal.require_uber("call everyone back to the main room")
         if not 10 <= seconds <= 120:
-            raise BadRequest(f"expected a recall countdown of 10-120 seconds, got {seconds}", field="seconds")
+            raise BadRequest(
+                f"expected a recall countdown of 10-120 seconds, got {seconds}", field="seconds"
+            )
         now = self.context.clock.now()
         deadline = now + seconds
         result = await self._each_room(
@@ -197,6 +209,9 @@ class LiveOperations:
         if self.context.clock.now() < event.recall_deadline:
             self.context.schedule(f"event:{event_id}", event.recall_deadline)
             return
+        # Rooms return first, then the event is in the main room: clients see it in that order.
+        for room_id in await self._room_ids(event_id):
+            await self.runner.tick(room_id)
         await self._set_event_status(event_id, "main_room", recall_deadline=event.recall_deadline)
 
     async def _set_event_status(
@@ -241,14 +256,21 @@ class LiveOperations:
             protocol = self.context.protocols.get(stored.protocol_id)
             state = engine.tick(protocol, stored, now).state
             end = projected_end(protocol, state, now)
-            if state.status not in (Status.RUNNING, Status.OVERTIME) or end is None or end <= target:
+            if (
+                state.status not in (Status.RUNNING, Status.OVERTIME)
+                or end is None
+                or end <= target
+            ):
                 on_time.append(room_id)
                 continue
             try:
-                plan = plan_fit(protocol, state, now=now, target_end=target, minimum_seconds=minimum)
+                plan = plan_fit(
+                    protocol, state, now=now, target_end=target, minimum_seconds=minimum
+                )
+                command = cmd.ApplyFit(plan.based_on_version, plan)
                 await self.runner.apply(
                     room_id,
-                    lambda p, s, at, plan=plan: engine.handle(p, s, cmd.ApplyFit(plan.based_on_version, plan), at),
+                    partial(_handle, command=command),
                     actor=principal.actor,
                     action="fit_to_time",
                     now=now,

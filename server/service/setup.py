@@ -50,7 +50,9 @@ def match_score(a: TeamRow, b: TeamRow, by: PairBy) -> int:
     return shared_tags + same_stage
 
 
-def pair_teams(teams: Sequence[TeamRow], by: PairBy) -> tuple[list[tuple[TeamRow, TeamRow]], list[TeamRow]]:
+def pair_teams(
+    teams: Sequence[TeamRow], by: PairBy
+) -> tuple[list[tuple[TeamRow, TeamRow]], list[TeamRow]]:
     """Greedy best-first pairing; ties keep the teams' order. Returns pairs and leftovers."""
     order = {team.id: index for index, team in enumerate(teams)}
     candidates = sorted(
@@ -79,7 +81,9 @@ class EventSetup:
     ) -> tuple[EventRow, Link]:
         if protocol_id not in self.context.protocols:
             known = ", ".join(protocol.id for protocol in self.context.protocols)
-            raise BadRequest(f"unknown protocol {protocol_id!r}; expected one of: {known}", field="protocol_id")
+            raise BadRequest(
+                f"unknown protocol {protocol_id!r}; expected one of: {known}", field="protocol_id"
+            )
         if main_room_at <= scheduled_start:
             raise BadRequest("main_room_at must be after scheduled_start", field="main_room_at")
         now = self.context.clock.now()
@@ -96,7 +100,12 @@ class EventSetup:
                 session, event_id=event.id, role="uber", label="Uber moderator", now=now
             )
             await crud.append_log(
-                session, event_id=event.id, room_id=None, actor="admin", action="event.create", at=now
+                session,
+                event_id=event.id,
+                room_id=None,
+                actor="admin",
+                action="event.create",
+                at=now,
             )
         return event, Link("uber", "Uber moderator", self.link_url(token))
 
@@ -169,7 +178,9 @@ class EventSetup:
         for index, team_id in enumerate(team_ids):
             team = await crud.get_team(session, team_id=team_id)
             if team is None or team.event_id != event_id:
-                raise BadRequest(f"no team with id {team_id!r} in this event", field=f"team_ids[{index}]")
+                raise BadRequest(
+                    f"no team with id {team_id!r} in this event", field=f"team_ids[{index}]"
+                )
         existing = await crud.list_rooms(session, event_id=event_id)
         position = len(existing) + 1
         return await crud.create_room(
@@ -183,7 +194,9 @@ class EventSetup:
             moderator_name=moderator_name,
         )
 
-    async def auto_pair(self, principal: Principal, *, by: PairBy) -> tuple[list[RoomRow], list[TeamRow]]:
+    async def auto_pair(
+        self, principal: Principal, *, by: PairBy
+    ) -> tuple[list[RoomRow], list[TeamRow]]:
         """Pair every team not yet in a room; returns the new rooms and the teams left over."""
         principal.require_uber("pair teams")
         async with self.context.sessions() as session, session.begin():
@@ -234,7 +247,9 @@ class EventSetup:
         async with self.context.sessions() as session, session.begin():
             if role == "uber":
                 if room_id or team_id:
-                    raise BadRequest("an uber moderator link covers the whole event: no room or team")
+                    raise BadRequest(
+                        "an uber moderator link covers the whole event: no room or team"
+                    )
             else:
                 if room_id is None:
                     raise BadRequest(f"a {role} link needs a room_id", field="room_id")
@@ -243,7 +258,10 @@ class EventSetup:
                     raise NotFound(f"no room with id {room_id!r} in this event")
                 if role == "member":
                     if team_id is None or team_id not in room.team_ids:
-                        raise BadRequest("a member link needs the team_id of a team in that room", field="team_id")
+                        raise BadRequest(
+                            "a member link needs the team_id of a team in that room",
+                            field="team_id",
+                        )
                 elif team_id is not None:
                     raise BadRequest(f"a {role} link takes no team_id", field="team_id")
                 if role == "moderator" and label:

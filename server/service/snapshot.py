@@ -89,4 +89,3 @@ class Snapshots:
             help=[help_view(row) for row in help_rows],
             presence=presence,
         )
-

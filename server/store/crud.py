@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select

@@ -66,7 +66,12 @@ def make_settings(database: Path | None, **overrides: Any) -> Settings:
 async def running_server(settings: Settings, clock: FakeClock) -> AsyncIterator[LiveServer]:
     app = create_app(settings, clock=clock)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws_per_message_deflate=False
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        ws_per_message_deflate=False,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -173,12 +178,19 @@ async def set_up_event(
                 )
                 team.raise_for_status()
                 team_ids.append(team.json()["id"])
-            room = await http.post("/api/rooms", json={"team_ids": team_ids, "video_room": f"Breakout {room_index + 1}"})
+            room = await http.post(
+                "/api/rooms",
+                json={"team_ids": team_ids, "video_room": f"Breakout {room_index + 1}"},
+            )
             room.raise_for_status()
             room_views.append(room.json())
             link = await http.post(
                 "/api/links",
-                json={"role": "moderator", "room_id": room.json()["id"], "label": f"Mod {room_index}"},
+                json={
+                    "role": "moderator",
+                    "room_id": room.json()["id"],
+                    "label": f"Mod {room_index}",
+                },
             )
             moderators.append(token_of(link.json()["url"]))
             room_members = []
@@ -189,7 +201,9 @@ async def set_up_event(
                 )
                 room_members.append(token_of(link.json()["url"]))
             members.append(room_members)
-            link = await http.post("/api/links", json={"role": "observer", "room_id": room.json()["id"]})
+            link = await http.post(
+                "/api/links", json={"role": "observer", "room_id": room.json()["id"]}
+            )
             observers.append(token_of(link.json()["url"]))
     return Setup(event["id"], uber, room_views, moderators, members, observers)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.fakes import FakeClock
 from tests.live.harness import client, make_settings, running_server, set_up_event
@@ -14,6 +16,19 @@ PHASES = [
     ("reflective-response", 480),
     ("final-thoughts", 180),
 ]
+
+
+def running_phase(phase_id: str, round_index: int) -> Callable[[dict[str, Any]], bool]:
+    def matches(message: dict[str, Any]) -> bool:
+        room = message.get("room", {})
+        return bool(
+            message["type"] == "room.updated"
+            and room["phase_id"] == phase_id
+            and room["round_index"] == round_index
+            and room["status"] == "running"
+        )
+
+    return matches
 
 
 async def test_every_client_sees_every_phase_in_order_with_the_right_deadlines(
@@ -38,7 +53,13 @@ async def test_every_client_sees_every_phase_in_order_with_the_right_deadlines(
 
             t0 = clock.now()
             await moderator.send(
-                {"type": "room.command", "room_id": room_id, "action": "start", "expected_version": 0, "request_id": "r1"}
+                {
+                    "type": "room.command",
+                    "room_id": room_id,
+                    "action": "start",
+                    "expected_version": 0,
+                    "request_id": "r1",
+                }
             )
             ok = await moderator.wait_type("command.ok")
             assert ok["request_id"] == "r1"
@@ -49,12 +70,7 @@ async def test_every_client_sees_every_phase_in_order_with_the_right_deadlines(
                 for phase_id, seconds in PHASES:
                     deadline_ms = (expected_start + seconds) * 1000
                     for person in everyone:
-                        update = await person.wait_for(
-                            lambda m, p=phase_id, r=round_index: m["type"] == "room.updated"
-                            and m["room"]["phase_id"] == p
-                            and m["room"]["round_index"] == r
-                            and m["room"]["status"] == "running"
-                        )
+                        update = await person.wait_for(running_phase(phase_id, round_index))
                         assert update["room"]["deadline"] == deadline_ms
                         assert update["room"]["phase_started_at"] == expected_start * 1000
                     if phase_id == "explanation":
@@ -68,5 +84,7 @@ async def test_every_client_sees_every_phase_in_order_with_the_right_deadlines(
                 assert final["room"]["projected_end"] == (t0 + 50 * 60) * 1000
             assert seen_roles == [["presenting", "inquiry"], ["inquiry", "presenting"]]
             # Versions only grow by one per change: no client saw a gap.
-            versions = [m["room"]["version"] for m in team_a.received if m["type"] == "room.updated"]
+            versions = [
+                m["room"]["version"] for m in team_a.received if m["type"] == "room.updated"
+            ]
             assert versions == list(range(versions[0], versions[0] + len(versions)))

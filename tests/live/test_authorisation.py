@@ -1,0 +1,112 @@
+"""Each role's allowed and refused commands, over REST and the websocket."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import FakeClock
+from tests.live.harness import ADMIN_KEY, client, make_settings, running_server, set_up_event
+
+
+@pytest.mark.parametrize("role", ["uber", "moderator", "member", "observer"])
+async def test_room_commands_are_allowed_only_to_moderators_and_ubers(
+    tmp_path: Path, role: str
+) -> None:
+    async with running_server(make_settings(tmp_path / "a.db"), FakeClock()) as server:
+        setup = await set_up_event(server, rooms=2)
+        token = {
+            "uber": setup.uber,
+            "moderator": setup.moderators[0],
+            "member": setup.members[0][0],
+            "observer": setup.observers[0],
+        }[role]
+        room_id = setup.rooms[0]["id"]
+        async with server.http(token) as http:
+            response = await http.post(
+                f"/api/rooms/{room_id}/commands", json={"action": "start", "expected_version": 0}
+            )
+            if role in ("uber", "moderator"):
+                assert response.status_code == 200, response.text
+                assert response.json()["status"] == "running"
+            else:
+                assert response.status_code == 403
+                assert f"this is a {role} link" in response.json()["error"]["message"]
+            uber_only = await http.post("/api/event/start-all")
+            assert uber_only.status_code == (200 if role == "uber" else 403)
+            if role != "uber":
+                assert "only an uber moderator" in uber_only.json()["error"]["message"]
+
+
+async def test_a_moderator_cannot_run_another_room_or_see_it(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "a.db"), FakeClock()) as server:
+        setup = await set_up_event(server, rooms=2)
+        other_room = setup.rooms[1]["id"]
+        async with server.http(setup.moderators[0]) as http:
+            response = await http.post(
+                f"/api/rooms/{other_room}/commands", json={"action": "start", "expected_version": 0}
+            )
+            assert response.status_code == 403
+            assert "only controls its own room" in response.json()["error"]["message"]
+            snapshot = (await http.get("/api/me")).json()
+            assert [room["id"] for room in snapshot["rooms"]] == [setup.rooms[0]["id"]]
+
+
+async def test_observer_websocket_commands_are_refused_and_change_nothing(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "a.db"), FakeClock()) as server:
+        setup = await set_up_event(server)
+        room_id = setup.rooms[0]["id"]
+        async with client(server, setup.observers[0]) as observer:
+            await observer.wait_type("snapshot")
+            await observer.send(
+                {"type": "room.command", "room_id": room_id, "action": "start", "expected_version": 0}
+            )
+            error = await observer.wait_type("error")
+            assert error["code"] == "auth.forbidden"
+            await observer.send({"type": "help.request", "message": "?"})
+            assert (await observer.wait_type("error"))["code"] == "auth.forbidden"
+            await observer.send({"type": "snapshot.request"})
+            assert (await observer.wait_type("snapshot"))["rooms"][0]["version"] == 0
+
+
+async def test_bad_tokens_and_admin_keys_are_refused_with_reasons(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "a.db"), FakeClock()) as server:
+        async with server.http("not-a-token") as http:
+            response = await http.get("/api/me")
+            assert response.status_code == 401
+            assert "not valid" in response.json()["error"]["message"]
+        async with server.http() as http:
+            response = await http.get("/api/me")
+            assert response.status_code == 401
+            created = await http.post(
+                "/api/events",
+                headers={"X-Admin-Key": ADMIN_KEY + "x"},
+                json={
+                    "title": "x",
+                    "scheduled_start": "2027-01-01T10:00:00Z",
+                    "main_room_at": "2027-01-01T11:30:00Z",
+                },
+            )
+            assert created.status_code == 401
+            assert "admin key" in created.json()["error"]["message"]
+        url = server.base_url.replace("http", "ws") + "/ws?token=nope"
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed
+
+        async with connect(url) as connection:
+            message = await connection.recv()
+            assert "not valid" in str(message)
+            with pytest.raises(ConnectionClosed) as closed:
+                await connection.recv()
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 4401
+
+
+async def test_tokens_are_stored_only_hashed(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "a.db"), FakeClock()) as server:
+        setup = await set_up_event(server)
+        raw = (tmp_path / "a.db").read_bytes() + (tmp_path / "a.db-wal").read_bytes()
+        for token in [setup.uber, setup.moderators[0], *setup.members[0], setup.observers[0]]:
+            assert len(token) >= 43  # 256 bits, base64url
+            assert token.encode() not in raw

@@ -1,0 +1,86 @@
+"""Seven rooms: the uber moderator starts all, broadcasts, fits to time and recalls."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from tests.fakes import FakeClock
+from tests.live.harness import Client, client, make_settings, running_server, set_up_event
+
+
+async def test_seven_rooms_start_together_fit_to_time_and_return_at_one_instant(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    async with running_server(make_settings(tmp_path / "u.db"), clock) as server:
+        # The meeting must be back in the main room 40 minutes from now: the
+        # 50-minute consultancy has to be compressed.
+        setup = await set_up_event(server, rooms=7, minutes_until_main_room=40)
+        async with AsyncExitStack() as stack:
+            uber = await stack.enter_async_context(client(server, setup.uber))
+            members: list[Client] = [
+                await stack.enter_async_context(client(server, tokens[0])) for tokens in setup.members
+            ]
+            snapshot = await uber.wait_type("snapshot")
+            assert len(snapshot["rooms"]) == 7
+            for member in members:
+                assert len((await member.wait_type("snapshot"))["rooms"]) == 1
+
+            # Start all: every room's first deadline is the same instant.
+            await uber.send({"type": "event.start_all", "request_id": "start"})
+            started = await uber.wait_type("command.ok")
+            assert len(started["detail"]["changed"]) == 7
+            deadlines = set()
+            for member in members:
+                update = await member.wait_type("room.updated")
+                deadlines.add(update["room"]["deadline"])
+            assert deadlines == {(clock.now() + 180) * 1000}
+
+            # Broadcast to every room, then to one role only.
+            await uber.send({"type": "broadcast.send", "text": "Five minutes to the break"})
+            for member in members:
+                message = await member.wait_type("broadcast.message")
+                assert message["text"] == "Five minutes to the break"
+            await uber.send({"type": "broadcast.send", "text": "Moderators only", "role": "moderator"})
+            await uber.wait_type("command.ok")
+            await uber.send({"type": "broadcast.send", "text": "Presenting teams", "role": "presenting"})
+            await uber.wait_type("command.ok")
+            for member in members:  # seat 1 presents in round 1
+                message = await member.wait_type("broadcast.message")
+                assert message["text"] == "Presenting teams"
+
+            # Fit to time: every room now ends by the main-room time minus the recall countdown.
+            clock.advance(60)
+            await server.settle()
+            await uber.send({"type": "event.fit_to_time", "request_id": "fit"})
+            fitted = await uber.wait_for(lambda m: m.get("request_id") == "fit")
+            assert fitted["type"] == "command.ok", fitted
+            assert len(fitted["detail"]["fitted"]) == 7
+            target_ms = fitted["detail"]["target"]
+            assert target_ms == (clock.now() - 60 + 40 * 60 - 60) * 1000
+            for member in members:
+                update = await member.wait_type("room.updated")
+                assert abs(update["room"]["projected_end"] - target_ms) < 1
+
+            # Recall: every room counts down to the same instant, then the event is in the main room.
+            clock.advance(300)
+            await server.settle()
+            await uber.send({"type": "event.recall", "seconds": 45, "request_id": "recall"})
+            recalled = await uber.wait_for(lambda m: m.get("request_id") == "recall")
+            recall_at = recalled["detail"]["deadline"]
+            assert recall_at == (clock.now() + 45) * 1000
+            for member in members:
+                update = await member.wait_for(
+                    lambda m: m["type"] == "room.updated" and m["room"]["status"] == "recalled"
+                )
+                assert update["room"]["recall_deadline"] == recall_at
+            clock.advance(45)
+            for member in members:
+                returned = await member.wait_for(
+                    lambda m: m["type"] == "room.updated" and m["room"]["returned"]
+                )
+                assert returned["events"] == ["run.returned"]
+                event = await member.wait_type("event.updated")
+                assert event["event"]["status"] == "main_room"
+                assert event["event"]["recall_deadline"] == recall_at
