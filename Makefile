@@ -14,9 +14,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/consult protocols list
-	@echo
-	$(BIN)/consult protocols show t4tla-consultancy
+	$(BIN)/consult serve --demo
 
 check: lint typecheck
 

@@ -9,10 +9,12 @@ thing on stdout.
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import SecretStr
 
 from server.protocols import ProtocolFileError, load_protocol_file, shipped_library
 from server.timeline import clock, render_text, timeline
@@ -70,6 +72,68 @@ def validate_protocols(
             typer.echo(f"{path}: ok ({protocol.id}, {clock(protocol.total_seconds)})")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: SQLite file consult.db).")
+    ] = None,
+    backplane: Annotated[
+        str | None, typer.Option(help="memory:// (default) or redis://host:port/db to scale out.")
+    ] = None,
+    clock_speed: Annotated[
+        float | None, typer.Option(help="Rehearsal speed-up: 60 runs a 25-minute round in 25 s.")
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Create a demo event and print its join links.")
+    ] = False,
+) -> None:
+    """Run the live server (settings also from CONSULT_* environment variables)."""
+    import uvicorn
+
+    from server.demo import create_demo
+    from server.main import create_app
+    from server.service import Services
+    from server.settings import Settings
+
+    overrides = {
+        key: value
+        for key, value in {
+            "host": host,
+            "port": port,
+            "database_url": db,
+            "backplane_url": backplane,
+            "clock_speed": clock_speed,
+        }.items()
+        if value is not None
+    }
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    generated_key = settings.admin_key is None
+    if generated_key:
+        settings.admin_key = SecretStr(secrets.token_urlsafe(18))
+
+    async def on_ready(services: Services) -> None:
+        typer.echo(f"consult is serving on {settings.base_url}  (database {settings.database_url})")
+        if settings.clock_speed != 1:
+            typer.echo(f"rehearsal clock: x{settings.clock_speed:g}")
+        if generated_key and settings.admin_key is not None:
+            key = settings.admin_key.get_secret_value()
+            typer.echo(f"admin key for this run (header X-Admin-Key): {key}")
+        if demo:
+            links = await create_demo(services)
+            typer.echo(links.render())
+
+    application = create_app(settings, on_ready=on_ready)
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        ws_per_message_deflate=False,
+        log_level="warning",
+    )
 
 
 def main() -> None:

@@ -60,7 +60,12 @@ async def test_observer_websocket_commands_are_refused_and_change_nothing(tmp_pa
         async with client(server, setup.observers[0]) as observer:
             await observer.wait_type("snapshot")
             await observer.send(
-                {"type": "room.command", "room_id": room_id, "action": "start", "expected_version": 0}
+                {
+                    "type": "room.command",
+                    "room_id": room_id,
+                    "action": "start",
+                    "expected_version": 0,
+                }
             )
             error = await observer.wait_type("error")
             assert error["code"] == "auth.forbidden"

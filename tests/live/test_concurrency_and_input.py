@@ -23,11 +23,24 @@ async def test_two_moderators_next_at_the_same_version_advance_exactly_one_phase
         async with client(server, setup.moderators[0]) as one, client(server, second) as two:
             await one.wait_type("snapshot")
             await two.wait_type("snapshot")
-            await one.send({"type": "room.command", "room_id": room_id, "action": "start", "expected_version": 0})
+            await one.send(
+                {
+                    "type": "room.command",
+                    "room_id": room_id,
+                    "action": "start",
+                    "expected_version": 0,
+                }
+            )
             await one.wait_type("command.ok")
-            command = {"type": "room.command", "room_id": room_id, "action": "next", "expected_version": 1}
+            command = {
+                "type": "room.command",
+                "room_id": room_id,
+                "action": "next",
+                "expected_version": 1,
+            }
             await asyncio.gather(
-                one.send({**command, "request_id": "one"}), two.send({**command, "request_id": "two"})
+                one.send({**command, "request_id": "one"}),
+                two.send({**command, "request_id": "two"}),
             )
             replies = [
                 await one.wait_for(lambda m: m.get("request_id") == "one"),
@@ -62,12 +75,22 @@ async def test_bad_frames_get_errors_and_the_connection_stays_open(tmp_path: Pat
             error = await moderator.wait_type("error")
             assert error["field"] == "room.command.expected_version"
             await moderator.send(
-                {"type": "room.command", "room_id": room_id, "action": "adjust_time", "expected_version": 0}
+                {
+                    "type": "room.command",
+                    "room_id": room_id,
+                    "action": "adjust_time",
+                    "expected_version": 0,
+                }
             )
             error = await moderator.wait_type("error")
             assert error["field"] == "seconds"
             await moderator.send(
-                {"type": "room.command", "room_id": room_id, "action": "pause", "expected_version": 0}
+                {
+                    "type": "room.command",
+                    "room_id": room_id,
+                    "action": "pause",
+                    "expected_version": 0,
+                }
             )
             error = await moderator.wait_type("error")
             assert error["code"] == "command.illegal"
@@ -86,7 +109,11 @@ async def test_invalid_rest_input_is_422_naming_the_field(tmp_path: Path) -> Non
             response = await http.post(
                 "/api/events",
                 headers={"X-Admin-Key": ADMIN_KEY},
-                json={"title": "x", "scheduled_start": "tomorrow", "main_room_at": "2027-01-01T11:30:00Z"},
+                json={
+                    "title": "x",
+                    "scheduled_start": "tomorrow",
+                    "main_room_at": "2027-01-01T11:30:00Z",
+                },
             )
             assert response.status_code == 422
             assert response.json()["detail"][0]["loc"] == ["body", "scheduled_start"]

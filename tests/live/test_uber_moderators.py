@@ -20,7 +20,8 @@ async def test_seven_rooms_start_together_fit_to_time_and_return_at_one_instant(
         async with AsyncExitStack() as stack:
             uber = await stack.enter_async_context(client(server, setup.uber))
             members: list[Client] = [
-                await stack.enter_async_context(client(server, tokens[0])) for tokens in setup.members
+                await stack.enter_async_context(client(server, tokens[0]))
+                for tokens in setup.members
             ]
             snapshot = await uber.wait_type("snapshot")
             assert len(snapshot["rooms"]) == 7
@@ -42,9 +43,13 @@ async def test_seven_rooms_start_together_fit_to_time_and_return_at_one_instant(
             for member in members:
                 message = await member.wait_type("broadcast.message")
                 assert message["text"] == "Five minutes to the break"
-            await uber.send({"type": "broadcast.send", "text": "Moderators only", "role": "moderator"})
+            await uber.send(
+                {"type": "broadcast.send", "text": "Moderators only", "role": "moderator"}
+            )
             await uber.wait_type("command.ok")
-            await uber.send({"type": "broadcast.send", "text": "Presenting teams", "role": "presenting"})
+            await uber.send(
+                {"type": "broadcast.send", "text": "Presenting teams", "role": "presenting"}
+            )
             await uber.wait_type("command.ok")
             for member in members:  # seat 1 presents in round 1
                 message = await member.wait_type("broadcast.message")
@@ -63,7 +68,7 @@ async def test_seven_rooms_start_together_fit_to_time_and_return_at_one_instant(
                 update = await member.wait_type("room.updated")
                 assert abs(update["room"]["projected_end"] - target_ms) < 1
 
-            # Recall: every room counts down to the same instant, then the event is in the main room.
+            # Recall: every room counts down to one instant, then the event is in the main room.
             clock.advance(300)
             await server.settle()
             await uber.send({"type": "event.recall", "seconds": 45, "request_id": "recall"})
