@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck pytest fmt clean
+.PHONY: run test check lint typecheck pytest fmt clean screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: check pytest
+
+screenshots: $(STAMP)
+	CONSULT_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/browser/test_accessibility_and_views.py
 
 fmt: $(STAMP)
 	$(BIN)/ruff format server tests

@@ -17,8 +17,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from server.api import pages, rest, ws
+from server.assets import web_client_dir
 from server.backplane import create_backplane
 from server.clock import Clock, clock_for_speed
 from server.errors import ServiceError
@@ -121,6 +123,7 @@ def create_app(
         ready = bool(getattr(request.app.state, "ready", False))
         return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
 
+    app.mount("/static", StaticFiles(directory=web_client_dir() / "static"), name="static")
     app.include_router(rest.router)
     app.include_router(ws.router)
     app.include_router(pages.router)

@@ -1,17 +1,77 @@
 """HTML pages: a join link opens the page for that person's role.
 
-Rules: the token travels in the URL path of the join link only; the page
-hands it to its script, which uses it for the websocket and REST calls.
+Rules:
+- ``/j/{token}`` is the live page for whoever holds the link: the room view
+  for members and observers, the room view with controls for a moderator,
+  the dashboard for an uber moderator. The token travels in the link's path
+  only; the page hands it to its script for the websocket and REST calls.
+- ``/j/{token}/setup`` is the uber moderators' setup page; ``/new`` creates an
+  event with the admin key.
+- A link that is not valid gets a page that says so (404), not a stack trace.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 
-router = APIRouter()
+from server.assets import web_client_dir
+from server.errors import Unauthorized
+from server.service import Services
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(web_client_dir() / "templates"))
+
+VIEW_FOR_ACCESS = {
+    "uber": "dashboard",
+    "moderator": "moderator",
+    "member": "room",
+    "observer": "room",
+}
 
 
-@router.get("/j/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def join_page(token: str) -> HTMLResponse:
-    return HTMLResponse(f"<!doctype html><title>consult</title><p>token {len(token)}</p>")
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def _invalid(request: Request, message: str, status: int = 404) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "invalid.html", {"message": message}, status_code=status
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "home.html", {})
+
+
+@router.get("/new", response_class=HTMLResponse)
+async def new_event(request: Request) -> HTMLResponse:
+    protocols = list(_services(request).context.protocols)
+    return templates.TemplateResponse(request, "new_event.html", {"protocols": protocols})
+
+
+@router.get("/j/{token}", response_class=HTMLResponse)
+async def live_page(request: Request, token: str) -> HTMLResponse:
+    try:
+        principal = await _services(request).snapshots.authenticate(token)
+    except Unauthorized as error:
+        return _invalid(request, error.message)
+    return templates.TemplateResponse(
+        request,
+        "live.html",
+        {"token": token, "view": VIEW_FOR_ACCESS[principal.access], "label": principal.label},
+    )
+
+
+@router.get("/j/{token}/setup", response_class=HTMLResponse)
+async def setup_page(request: Request, token: str) -> HTMLResponse:
+    try:
+        principal = await _services(request).snapshots.authenticate(token)
+    except Unauthorized as error:
+        return _invalid(request, error.message)
+    if not principal.is_uber:
+        return _invalid(request, "Only uber moderators can set an event up.", status=403)
+    return templates.TemplateResponse(request, "setup.html", {"token": token})

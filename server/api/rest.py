@@ -7,7 +7,7 @@ key) and leaves the checks to the services; a refusal is an error body
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from server.api.deps import AdminDep, PrincipalDep, ServicesDep
 from server.api.schemas import (
@@ -64,6 +64,27 @@ async def snapshot(principal: PrincipalDep, services: ServicesDep) -> Snapshot:
 async def add_team(body: TeamCreate, principal: PrincipalDep, services: ServicesDep) -> TeamOut:
     team = await services.setup.add_team(principal, **body.model_dump())
     return TeamOut.model_validate(team, from_attributes=True)
+
+
+@router.post(
+    "/teams/import",
+    status_code=status.HTTP_201_CREATED,
+    tags=["setup"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def import_teams(
+    request: Request, principal: PrincipalDep, services: ServicesDep
+) -> list[TeamOut]:
+    """Add teams from CSV text (header row: name, organisation, members, challenge, request,
+    stage, tags; members and tags separated by semicolons). Any bad row imports nothing."""
+    text = (await request.body()).decode("utf-8", errors="replace")
+    teams = await services.setup.import_teams(principal, csv_text=text)
+    return [TeamOut.model_validate(team, from_attributes=True) for team in teams]
 
 
 @router.get("/teams", tags=["setup"])

@@ -14,7 +14,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import combinations
 from typing import Literal
 
@@ -25,6 +25,7 @@ from server.domain.state import RunState
 from server.errors import BadRequest, NotFound
 from server.messages import AccessRole
 from server.service.context import Context, require_event
+from server.service.csv_import import parse_teams_csv
 from server.store import crud
 from server.store.models import EventRow, RoomRow, TeamRow
 
@@ -134,6 +135,16 @@ class EventSetup:
                 stage=stage,
                 tags=tags,
             )
+
+    async def import_teams(self, principal: Principal, *, csv_text: str) -> list[TeamRow]:
+        """Add every team of a CSV file, or none if any row is wrong."""
+        principal.require_uber("import teams")
+        records = parse_teams_csv(csv_text)
+        async with self.context.sessions() as session, session.begin():
+            return [
+                await crud.add_team(session, event_id=principal.event_id, **asdict(record))
+                for record in records
+            ]
 
     async def create_room(
         self,

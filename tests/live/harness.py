@@ -21,10 +21,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from websockets.asyncio.client import ClientConnection, connect
 
+from server.clock import Clock
 from server.main import create_app
 from server.service import Services
 from server.settings import Settings
-from tests.fakes import FakeClock
 
 ADMIN_KEY = "test-admin-key"
 WAIT = 5.0  # a guard against hangs, never a pacing delay
@@ -34,7 +34,7 @@ WAIT = 5.0  # a guard against hangs, never a pacing delay
 class LiveServer:
     app: FastAPI
     base_url: str
-    clock: FakeClock
+    clock: Clock
 
     @property
     def services(self) -> Services:
@@ -63,12 +63,14 @@ def make_settings(database: Path | None, **overrides: Any) -> Settings:
 
 
 @asynccontextmanager
-async def running_server(settings: Settings, clock: FakeClock) -> AsyncIterator[LiveServer]:
+async def running_server(
+    settings: Settings, clock: Clock, *, port: int = 0
+) -> AsyncIterator[LiveServer]:
     app = create_app(settings, clock=clock)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
-        port=0,
+        port=port,
         log_level="warning",
         lifespan="on",
         ws_per_message_deflate=False,

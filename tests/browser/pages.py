@@ -1,0 +1,33 @@
+"""Helpers for reading what a live page shows."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page
+
+# The instant (on this browser's clock) at which the page's countdown reaches
+# zero: what it shows plus when it was read. Pages in one browser share a
+# clock, so equal values mean equal countdowns.
+IMPLIED_ZERO = "() => window.consult.remainingMs() + performance.timeOrigin + performance.now()"
+IMPLIED_RECALL_ZERO = (
+    "() => Number(document.getElementById('recall-count').dataset.remainingMs)"
+    " + performance.timeOrigin + performance.now()"
+)
+
+
+async def open_live(page: Page, url: str) -> Page:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await page.goto(url)
+    await page.wait_for_function("() => window.consult && window.consult.state.protocol")
+    await page.wait_for_function("() => window.consult.clock.samples.length >= 3")
+    assert errors == []
+    return page
+
+
+async def implied_zero(page: Page) -> float:
+    value: float = await page.evaluate(IMPLIED_ZERO)
+    return value
+
+
+async def text(page: Page, selector: str) -> str:
+    return (await page.locator(selector).inner_text()).strip()

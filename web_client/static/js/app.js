@@ -1,0 +1,387 @@
+// The live page: holds what the server said, renders the view for this
+// person's role, and keeps the countdowns moving.
+//
+// Rules:
+// - A snapshot replaces everything; a room.updated replaces one room if its
+//   version is newer; a version gap asks for a fresh snapshot.
+// - Countdowns are recomputed every animation frame (throttled to 4 Hz) and
+//   at once when a hidden tab becomes visible; no per-second messages.
+// - Milestones (a phase starts, one minute left, a recall) chime, flash and
+//   are announced to screen readers; nothing else is announced.
+
+import { LiveConnection } from "./connection.js";
+import { Chime } from "./chime.js";
+import { h, announce, formatClock } from "./dom.js";
+import { buildRoomView, buildControls, actionForKey, phaseOf, roleFor, remainingMs } from "./room_view.js";
+import { buildTile, buildEventControls, buildSchedule } from "./dashboard.js";
+
+const { token, view } = window.CONSULT;
+const main = document.getElementById("main");
+const chime = new Chime();
+
+const state = {
+  you: null,
+  event: null,
+  protocol: null,
+  rooms: new Map(),
+  help: new Map(),
+  presence: {},
+  warned: new Set(),
+  recallShown: null,
+};
+let tickers = [];
+let currentRoomView = null;
+
+const connection = new LiveConnection(token, { onMessage: receive, onState: showConnection });
+
+// -- connection state ----------------------------------------------------------------
+
+function showConnection(status, delay) {
+  const badge = document.getElementById("connection");
+  badge.dataset.state = status;
+  badge.textContent = {
+    connecting: "Connecting…",
+    open: "Connected",
+    reconnecting: delay !== undefined ? `Reconnecting in ${Math.ceil(delay / 1000)} s…` : "Reconnecting…",
+    refused: "This link is not valid",
+  }[status] ?? status;
+}
+
+// -- messages ----------------------------------------------------------------------------
+
+function receive(message) {
+  switch (message.type) {
+    case "snapshot":
+      applySnapshot(message);
+      break;
+    case "room.updated":
+      applyRoomUpdate(message);
+      break;
+    case "event.updated":
+      state.event = message.event;
+      render();
+      break;
+    case "help.updated":
+      state.help.set(message.help.id, message.help);
+      render();
+      break;
+    case "presence.updated":
+      state.presence[message.room_id] = message.people;
+      if (view === "dashboard") render();
+      break;
+    case "broadcast.message":
+      showBanner(message);
+      break;
+    case "error":
+      showBanner({ text: message.message, sender: "consult", id: `e${Date.now()}` }, "error");
+      break;
+    default:
+      break;
+  }
+}
+
+function applySnapshot(snapshot) {
+  state.you = snapshot.you;
+  state.event = snapshot.event;
+  state.protocol = snapshot.protocol;
+  state.rooms = new Map(snapshot.rooms.map((room) => [room.id, room]));
+  state.help = new Map(snapshot.help.map((item) => [item.id, item]));
+  state.presence = snapshot.presence;
+  render(null, true);
+}
+
+function applyRoomUpdate(message) {
+  const held = state.rooms.get(message.room.id);
+  if (held && message.room.version <= held.version) return;
+  if (held && message.room.version > held.version + 1) {
+    connection.raw({ type: "snapshot.request" });
+    return;
+  }
+  state.rooms.set(message.room.id, message.room);
+  const mine = view !== "dashboard";
+  if (message.events.includes("phase.started")) {
+    if (mine) {
+      const phase = phaseOf(state.protocol, message.room);
+      const role = roleFor(message.room, state.you, state.protocol);
+      chime.play("phase");
+      announce(`Now: ${phase.title}. ${phase.instructions[role] ?? ""}`);
+    }
+  }
+  render(message.events.includes("phase.started") ? message.room.id : null);
+}
+
+// -- rendering -------------------------------------------------------------------------------
+
+function context() {
+  return {
+    protocol: state.protocol,
+    you: state.you,
+    clock: connection.clock,
+    event: state.event,
+    presence: state.presence,
+    help: [...state.help.values()],
+    rooms: [...state.rooms.values()],
+  };
+}
+
+// Parts of the page that hold what a person is typing are built once per
+// snapshot; everything else is rebuilt from state on every change.
+let layout = null;
+
+function buildLayout() {
+  main.replaceChildren();
+  if (view === "dashboard") {
+    layout = {
+      schedule: h("div"),
+      controls: buildEventControls(context(), actions),
+      tiles: h("div", { class: "tiles", id: "tiles" }),
+    };
+    main.append(h("h1", {}, "Every room"), layout.schedule, layout.controls, layout.tiles);
+  } else {
+    layout = { room: h("div"), controls: h("div"), help: null, helpStatus: h("p", { role: "status" }) };
+    main.append(layout.room, layout.controls);
+    if (state.you.access === "member" || state.you.access === "moderator") {
+      layout.help = helpBox(layout.helpStatus);
+      main.append(layout.help);
+    }
+  }
+}
+
+function render(flashRoomId = null, rebuild = false) {
+  if (!state.protocol) return;
+  document.getElementById("event-title").textContent = state.event.title;
+  if (rebuild || layout === null) buildLayout();
+  tickers = [];
+  if (view === "dashboard") {
+    const schedule = buildSchedule(context());
+    tickers.push(schedule.tick);
+    layout.schedule.replaceChildren(schedule.element);
+    const tiles = [];
+    for (const room of state.rooms.values()) {
+      const tile = buildTile(room, context(), actions);
+      tickers.push(tile.tick);
+      tiles.push(tile.element);
+    }
+    const focusedLabel = document.activeElement?.closest?.(".tile") ? document.activeElement.textContent : null;
+    layout.tiles.replaceChildren(...tiles);
+    if (focusedLabel) [...layout.tiles.querySelectorAll("button")].find((b) => b.textContent === focusedLabel)?.focus();
+    currentRoomView = null;
+  } else {
+    const room = [...state.rooms.values()][0];
+    if (!room) {
+      layout.room.replaceChildren(h("p", {}, "This room has not been set up yet."));
+    } else {
+      document.getElementById("room-label").textContent = room.label;
+      const roomView = buildRoomView(room, context());
+      currentRoomView = { room, ...roomView };
+      tickers.push(roomView.tick);
+      layout.room.replaceChildren(roomView.element);
+      if (view === "moderator") {
+        const focused = document.activeElement?.dataset?.action;
+        layout.controls.replaceChildren(buildControls(room, (item) => runAction(room, item)));
+        if (focused) layout.controls.querySelector(`[data-action="${focused}"]`)?.focus();
+      }
+      const mine = [...state.help.values()].filter((item) => item.room_id === room.id && item.status !== "resolved");
+      layout.helpStatus.textContent = mine
+        .map((item) => (item.status === "claimed" ? `${item.claimed_by} is on the way.` : "Help requested: an uber moderator will join you."))
+        .join(" ");
+      if (flashRoomId === room.id) {
+        roomView.card.classList.remove("flash");
+        void roomView.card.offsetWidth;
+        roomView.card.classList.add("flash");
+      }
+    }
+  }
+  tick();
+}
+
+function helpBox(status) {
+  const message = h("input", { name: "message", maxlength: "500", placeholder: "What do you need? (optional)" });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "help-title" },
+    h("h2", { id: "help-title" }, "Need an uber moderator?"),
+    status,
+    h(
+      "form",
+      { class: "row", onsubmit: (e) => { e.preventDefault(); connection.send({ type: "help.request", message: message.value }).then(() => { message.value = ""; }).catch(showError); } },
+      h("label", {}, "Message", message),
+      h("button", { type: "submit" }, "Ask for help"),
+    ),
+  );
+}
+
+// -- the clock loop ------------------------------------------------------------------------------
+
+let lastTick = 0;
+function tick() {
+  for (const update of tickers) update();
+  if (currentRoomView) checkWarning(currentRoomView.room);
+  updateRecall();
+}
+
+function frame(now) {
+  if (now - lastTick >= 250) {
+    lastTick = now;
+    tick();
+  }
+  requestAnimationFrame(frame);
+}
+
+function checkWarning(room) {
+  const remaining = remainingMs(room, connection.clock);
+  const key = `${room.id}:${room.round_index}:${room.phase_index}:${room.phase_started_at}`;
+  const threshold = state.protocol.warning_seconds * 1000;
+  if (room.status === "running" && remaining !== null && remaining > 0 && remaining <= threshold && !state.warned.has(key)) {
+    state.warned.add(key);
+    // Only announce when the warning is crossed live, not when a page opens inside it.
+    if (remaining > threshold - 2000) {
+      chime.play("warning");
+      announce(`${Math.round(threshold / 60000) || 1} minute left in ${phaseOf(state.protocol, room).title}.`);
+    }
+  }
+}
+
+// -- recall -------------------------------------------------------------------------------------------
+
+function recallDeadline() {
+  if (state.event?.status === "recalling" || state.event?.status === "main_room") return state.event.recall_deadline;
+  const recalled = [...state.rooms.values()].find((room) => room.status === "recalled");
+  return recalled ? recalled.recall_deadline : null;
+}
+
+function updateRecall() {
+  const overlay = document.getElementById("recall");
+  const deadline = recallDeadline();
+  if (!deadline || (view === "dashboard" && state.recallDismissed === deadline)) {
+    overlay.hidden = true;
+    return;
+  }
+  const left = deadline - connection.clock.serverNow();
+  if (state.recallShown !== deadline) {
+    state.recallShown = deadline;
+    chime.play("recall");
+    announce(`Return to the main room: ${Math.max(0, Math.ceil(left / 1000))} seconds.`);
+    if (view === "dashboard" && !document.getElementById("recall-hide")) {
+      overlay.querySelector(".recall-inner").append(
+        h("button", { type: "button", id: "recall-hide", onclick: () => { state.recallDismissed = recallDeadline(); updateRecall(); } }, "Back to the dashboard"),
+      );
+    }
+  }
+  overlay.hidden = false;
+  const count = document.getElementById("recall-count");
+  const text = left > 0 ? formatClock(left) : "0:00";
+  if (count.textContent !== text) count.textContent = text;
+  count.dataset.remainingMs = String(Math.round(left));
+  document.getElementById("recall-note").textContent =
+    left > 0 ? "Please leave the breakout room when the countdown ends." : "Please return to the main room now.";
+}
+
+// -- actions ---------------------------------------------------------------------------------------------
+
+function confirmAction(text) {
+  const dialog = document.getElementById("confirm");
+  document.getElementById("confirm-text").textContent = text;
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+    dialog.showModal();
+    document.getElementById("confirm-ok").focus();
+  });
+}
+
+async function runAction(room, item) {
+  if (item.confirm && !(await confirmAction(item.confirm))) return;
+  const current = state.rooms.get(room.id) ?? room;
+  const message = { type: "room.command", room_id: room.id, action: item.action, expected_version: current.version };
+  if (item.seconds) message.seconds = item.seconds;
+  try {
+    await connection.send(message);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+const actions = {
+  command(room, action, seconds) {
+    return runAction(room, { action, seconds });
+  },
+  async event(type, payload = {}, confirmText = null) {
+    if (confirmText && !(await confirmAction(confirmText))) return;
+    try {
+      const reply = await connection.send({ type, ...payload });
+      if (type === "event.fit_to_time") {
+        const detail = reply.detail;
+        const problems = Object.values(detail.impossible);
+        showBanner({ id: `fit${Date.now()}`, sender: "consult", text: `Fit to time: ${detail.fitted.length} room(s) compressed, ${detail.on_time.length} already on time${problems.length ? `; could not fit ${problems.length}: ${problems[0]}` : ""}.` });
+      }
+    } catch (error) {
+      showError(error);
+    }
+  },
+  help(type, helpId) {
+    return connection.send({ type, help_id: helpId }).catch(showError);
+  },
+};
+
+function showError(error) {
+  showBanner({ id: `e${Date.now()}`, sender: "consult", text: error.message }, "error");
+}
+
+function showBanner(message, kind = "message") {
+  const banners = document.getElementById("banners");
+  const banner = h(
+    "div",
+    { class: `banner banner-${kind}`, "data-banner": message.id },
+    h("p", {}, h("strong", {}, kind === "error" ? "Not done: " : `${message.sender}: `), message.text),
+    h("button", { type: "button", "aria-label": "Dismiss message", onclick: () => banner.remove() }, "Dismiss"),
+  );
+  banners.append(banner);
+  if (kind !== "error") chime.play("warning");
+}
+
+// -- sound and keyboard ------------------------------------------------------------------------------------
+
+function setUpSound() {
+  const mute = document.getElementById("mute");
+  const volume = document.getElementById("volume");
+  const show = () => {
+    mute.textContent = chime.muted ? "Sound off" : "Sound on";
+    mute.setAttribute("aria-pressed", String(chime.muted));
+  };
+  volume.value = String(chime.volume);
+  mute.addEventListener("click", () => { chime.muted = !chime.muted; chime.save(); show(); });
+  volume.addEventListener("input", () => { chime.volume = Number(volume.value); chime.save(); });
+  document.getElementById("test-sound").addEventListener("click", () => chime.play("phase", true));
+  show();
+}
+
+document.addEventListener("keydown", (event) => {
+  if (view !== "moderator" || !currentRoomView || document.getElementById("confirm").open) return;
+  const room = state.rooms.get(currentRoomView.room.id);
+  const item = room && actionForKey(event, room);
+  if (item) {
+    event.preventDefault();
+    runAction(room, item);
+  }
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) {
+    connection.ping();
+    tick();
+  }
+});
+
+// Hooks for tests and for anyone checking a screen from the console.
+window.consult = {
+  state,
+  clock: connection.clock,
+  remainingMs(roomId) {
+    const room = roomId ? state.rooms.get(roomId) : [...state.rooms.values()][0];
+    return room ? remainingMs(room, connection.clock) : null;
+  },
+};
+
+setUpSound();
+connection.connect();
+requestAnimationFrame(frame);

@@ -1,0 +1,113 @@
+// The live connection: one websocket, reconnected with jittered backoff.
+//
+// Rules:
+// - On every (re)connect the server sends a full snapshot first; the caller
+//   re-renders from it, so nothing is lost across a reconnect.
+// - Reconnect delays grow exponentially from 0.5 s up to 15 s with full
+//   jitter, so hundreds of browsers do not return in one wave after a restart.
+// - Clock sync: a burst of pings after connecting, then one every 20 s.
+// - Commands carry a request_id; send() resolves with the matching
+//   command.ok or rejects with the matching error.
+
+import { ClockSync, clientNow } from "./clock.js";
+
+const BASE_DELAY = 500;
+const MAX_DELAY = 15000;
+const PING_BURST = 6;
+const PING_EVERY = 20000;
+
+export class LiveConnection {
+  constructor(token, { onMessage, onState }) {
+    this.token = token;
+    this.onMessage = onMessage;
+    this.onState = onState;
+    this.clock = new ClockSync();
+    this.attempt = 0;
+    this.pending = new Map();
+    this.nextId = 1;
+    this.socket = null;
+    this.pingTimer = null;
+  }
+
+  url() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    return `${scheme}://${location.host}/ws?token=${encodeURIComponent(this.token)}`;
+  }
+
+  connect() {
+    this.onState(this.attempt === 0 ? "connecting" : "reconnecting");
+    const socket = new WebSocket(this.url());
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      this.attempt = 0;
+      this.onState("open");
+      this.pingBurst();
+    });
+    socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
+    socket.addEventListener("close", (event) => {
+      if (this.socket !== socket) return;
+      clearInterval(this.pingTimer);
+      for (const { reject } of this.pending.values()) reject(new Error("connection lost"));
+      this.pending.clear();
+      if (event.code === 4401) {
+        this.onState("refused");
+        return;
+      }
+      this.scheduleReconnect();
+    });
+  }
+
+  scheduleReconnect() {
+    const ceiling = Math.min(MAX_DELAY, BASE_DELAY * 2 ** this.attempt);
+    const delay = Math.random() * ceiling;
+    this.attempt += 1;
+    this.onState("reconnecting", delay);
+    setTimeout(() => this.connect(), delay);
+  }
+
+  pingBurst() {
+    for (let i = 0; i < PING_BURST; i += 1) setTimeout(() => this.ping(), i * 150);
+    clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => this.ping(), PING_EVERY);
+  }
+
+  ping() {
+    this.raw({ type: "clock.ping", client_time: clientNow() });
+  }
+
+  raw(message) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(message));
+      return true;
+    }
+    return false;
+  }
+
+  send(message) {
+    const requestId = `r${this.nextId++}`;
+    return new Promise((resolve, reject) => {
+      if (!this.raw({ ...message, request_id: requestId })) {
+        reject(new Error("Not connected: wait for the connection to come back."));
+        return;
+      }
+      this.pending.set(requestId, { resolve, reject });
+    });
+  }
+
+  receive(message) {
+    if (message.type === "clock.pong") {
+      this.clock.addSample(message.client_time, clientNow(), message.server_time, message.clock_rate);
+      this.onMessage({ type: "clock.synced" });
+      return;
+    }
+    if (message.type === "snapshot") this.clock.seed(message.server_time, message.clock_rate);
+    const waiting = message.request_id && this.pending.get(message.request_id);
+    if (waiting) {
+      this.pending.delete(message.request_id);
+      if (message.type === "error") waiting.reject(Object.assign(new Error(message.message), message));
+      else waiting.resolve(message);
+      if (message.type === "command.ok" || message.type === "error") return;
+    }
+    this.onMessage(message);
+  }
+}

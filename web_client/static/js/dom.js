@@ -1,0 +1,43 @@
+// Small DOM helpers: build elements without innerHTML (user text is never parsed as HTML).
+
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "class") element.className = value;
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+// mm:ss, counting up past zero; seconds round up so "0:00" appears only at the end.
+export function formatClock(ms) {
+  const over = ms < 0;
+  const total = over ? Math.floor(-ms / 1000) : Math.ceil(ms / 1000);
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
+  return `${over ? "+" : ""}${minutes}:${String(seconds).padStart(2, "0")}`;
+}
+
+export function formatMinutes(seconds) {
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds % 60);
+  return rest ? `${minutes}:${String(rest).padStart(2, "0")}` : `${minutes} min`;
+}
+
+export function formatTime(epochMs) {
+  return new Date(epochMs).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+export function announce(text) {
+  const region = document.getElementById("announcer");
+  if (!region) return;
+  region.textContent = "";
+  // A fresh text node after a tick makes screen readers read it even if it repeats.
+  setTimeout(() => { region.textContent = text; }, 50);
+}
