@@ -20,6 +20,9 @@ Rules:
   is not newer than what they hold.
 - Presence is counted per process and shared through the backplane, so every
   process can tell who is connected to each room.
+- Room updates carry the room's next deadline in their header; every process
+  hands it to its scheduler, so a room keeps its timer if the process that
+  last changed it goes away.
 """
 
 from __future__ import annotations
@@ -131,6 +134,8 @@ class Hub:
         )
         self.dropped_total = 0
         self.on_dropped: Callable[[Connection], None] | None = None
+        self.on_room_due: Callable[[str, float | None], None] | None = None
+        """Told (room id, next deadline) for every room update from any process."""
 
     # -- publishing --------------------------------------------------------
 
@@ -138,8 +143,24 @@ class Hub:
     def channel(event_id: str) -> str:
         return f"consult.event.{event_id}"
 
-    async def publish(self, event_id: str, payload: str, audience: Audience = Audience()) -> None:
-        await self._backplane.publish(self.channel(event_id), f"m{audience.header()}\n{payload}")
+    async def publish(
+        self,
+        event_id: str,
+        payload: str,
+        audience: Audience = Audience(),
+        *,
+        room_due: tuple[str, float | None] | None = None,
+    ) -> None:
+        """Send ``payload`` to ``audience`` in every process.
+
+        ``room_due`` (room id, next deadline) rides in the header so that every
+        process's scheduler learns the room's next deadline, and any of them
+        can apply it if the one that set it goes away.
+        """
+        header = audience.header()
+        if room_due is not None:
+            header = f"{room_due[0]} {room_due[1]}\t{header}"
+        await self._backplane.publish(self.channel(event_id), f"m{header}\n{payload}")
 
     # -- connections -------------------------------------------------------
 
@@ -195,6 +216,10 @@ class Hub:
                 kind, rest = envelope[0], envelope[1:]
                 header, _, payload = rest.partition("\n")
                 if kind == "m":
+                    due_part, tab, header = header.rpartition("\t")
+                    if tab and self.on_room_due is not None:
+                        room_id, _, due = due_part.partition(" ")
+                        self.on_room_due(room_id, None if due == "None" else float(due))
                     self._deliver(event_id, Audience.parse(header), payload)
                 elif kind == "p":
                     await self._receive_presence(event_id, header, payload)

@@ -77,6 +77,7 @@ def create_app(
 
         the_clock = clock or clock_for_speed(settings.clock_speed)
         scheduler = Scheduler(the_clock, on_due)
+        hub.on_room_due = lambda room_id, due: scheduler.set(f"room:{room_id}", due)
         context = Context(
             settings=settings,
             sessions=session_factory(engine),

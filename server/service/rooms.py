@@ -144,7 +144,9 @@ class RoomRunner:
                 events=[event.name for event in transition.events],
                 actor=actor,
             )
-            await context.hub.publish(row.event_id, message.model_dump_json())
+            await context.hub.publish(
+                row.event_id, message.model_dump_json(), room_due=(room_id, next_due)
+            )
         return Applied(view, transition)
 
     async def tick(self, room_id: str) -> None:
