@@ -50,7 +50,13 @@ DROP_CODE = 1013  # "try again later": the client reconnects and resyncs
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Who a message is for; an empty field means no restriction by it."""
+    """Who a message is for.
+
+    ``room_id`` limits it to that room's connections (and uber moderators, who
+    see every room). Within that, if ``access`` or ``team_ids`` is given, only
+    connections with one of those access roles or from one of those teams get
+    it; if neither is given, everyone does.
+    """
 
     room_id: str | None = None
     access: frozenset[str] = frozenset()
@@ -70,9 +76,9 @@ class Audience:
     def includes(self, principal: Principal) -> bool:
         if self.room_id is not None and not principal.can_see_room(self.room_id):
             return False
-        if self.access and principal.access not in self.access:
-            return False
-        return not self.team_ids or principal.team_id in self.team_ids
+        if not self.access and not self.team_ids:
+            return True
+        return principal.access in self.access or principal.team_id in self.team_ids
 
 
 @dataclass(eq=False)

@@ -332,4 +332,4 @@ class LiveOperations:
                     for team_id, seat_role in zip(row.team_ids, seating, strict=False)
                     if seat_role == role
                 )
-        return Audience(room_id=room_id, access=frozenset({"member"}), team_ids=frozenset(team_ids))
+        return Audience(room_id=room_id, access=frozenset({"uber"}), team_ids=frozenset(team_ids))

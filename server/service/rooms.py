@@ -24,6 +24,7 @@ from server.domain import events as domain_events
 from server.domain.protocol import Protocol
 from server.domain.state import RunState
 from server.errors import Conflict, NotFound
+from server.hub import Audience
 from server.messages import RoomUpdated, RoomView
 from server.service.context import Context, require_event
 from server.store import crud
@@ -145,7 +146,10 @@ class RoomRunner:
                 actor=actor,
             )
             await context.hub.publish(
-                row.event_id, message.model_dump_json(), room_due=(room_id, next_due)
+                row.event_id,
+                message.model_dump_json(),
+                Audience(room_id=room_id),
+                room_due=(room_id, next_due),
             )
         return Applied(view, transition)
 

@@ -115,3 +115,28 @@ async def test_tokens_are_stored_only_hashed(tmp_path: Path) -> None:
         for token in [setup.uber, setup.moderators[0], *setup.members[0], setup.observers[0]]:
             assert len(token) >= 43  # 256 bits, base64url
             assert token.encode() not in raw
+
+
+async def test_a_room_s_updates_reach_only_that_room_and_the_ubers(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "a.db"), FakeClock()) as server:
+        setup = await set_up_event(server, rooms=2)
+        room_one = setup.rooms[0]["id"]
+        async with (
+            client(server, setup.uber) as uber,
+            client(server, setup.members[0][0]) as inside,
+            client(server, setup.members[1][0]) as elsewhere,
+        ):
+            for person in (uber, inside, elsewhere):
+                await person.wait_type("snapshot")
+            async with server.http(setup.moderators[0]) as http:
+                await http.post(
+                    f"/api/rooms/{room_one}/commands", json={"action": "start", "expected_version": 0}
+                )
+            assert (await inside.wait_type("room.updated"))["room"]["id"] == room_one
+            assert (await uber.wait_type("room.updated"))["room"]["id"] == room_one
+            # A message to everyone after it: the other room's member gets that, and nothing before.
+            await uber.send({"type": "broadcast.send", "text": "marker"})
+            await elsewhere.wait_type("broadcast.message")
+            assert not [m for m in elsewhere.received if m["type"] == "room.updated"]
+            presence = [m for m in elsewhere.received if m["type"] == "presence.updated"]
+            assert all(m["room_id"] == setup.rooms[1]["id"] for m in presence)
