@@ -18,6 +18,12 @@ from server.errors import Forbidden
 from server.messages import AccessRole
 
 
+def link_name(access: str) -> str:
+    """'an observer link', 'a member link'."""
+    article = "an" if access[:1] in ("a", "e", "i", "o", "u") else "a"
+    return f"{article} {access} link"
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     access: AccessRole
@@ -39,7 +45,7 @@ class Principal:
 
     def require_room_visible(self, room_id: str) -> None:
         if not self.can_see_room(room_id):
-            raise Forbidden(f"a {self.access} link only gives access to its own room")
+            raise Forbidden(f"this {self.access} link only gives access to its own room")
 
     def require_room_control(self, room_id: str) -> None:
         if self.is_uber:
@@ -47,7 +53,7 @@ class Principal:
         if self.access != "moderator":
             raise Forbidden(
                 f"only the room's moderator or an uber moderator can run the room; "
-                f"this is a {self.access} link"
+                f"this is {link_name(self.access)}"
             )
         if self.room_id != room_id:
             raise Forbidden("a moderator link only controls its own room")
@@ -60,5 +66,5 @@ class Principal:
         if self.access not in ("member", "moderator") or self.room_id is None:
             raise Forbidden(
                 f"help requests come from a room's moderator or team members; "
-                f"this is a {self.access} link"
+                f"this is {link_name(self.access)}"
             )

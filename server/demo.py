@@ -119,6 +119,7 @@ async def create_demo(services: Services) -> DemoLinks:
         protocol_id="t4tla-consultancy",
         scheduled_start=now + 5 * 60,
         main_room_at=now + 5 * 60 + 90 * 60,
+        uber_label="Uber moderator 1",
     )
     uber = Principal(
         access="uber", event_id=event.id, room_id=None, team_id=None, label="Demo setup"

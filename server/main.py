@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -110,6 +112,28 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        details = error.errors()
+        first = details[0] if details else {"loc": (), "msg": "invalid request"}
+        location = [str(part) for part in first["loc"] if part not in ("body", "query", "path")]
+        message = "; ".join(
+            f"{'.'.join(str(p) for p in d['loc'] if p not in ('body', 'query', 'path')) or 'body'}:"
+            f" {d['msg']}"
+            for d in details
+        )
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "request.invalid",
+                    "message": message,
+                    "field": ".".join(location) or None,
+                },
+                "detail": jsonable_encoder(details),
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, error: ServiceError) -> JSONResponse:

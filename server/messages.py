@@ -71,7 +71,11 @@ class ResumeAll(_Message):
 
 
 class FitToTime(_Message):
-    """Compress the remaining phases of late rooms so they finish by ``target``."""
+    """Compress late rooms so they finish by ``target``.
+
+    The default target is the event's main-room time minus the default recall
+    countdown, so rooms are done before the recall begins.
+    """
 
     type: Literal["event.fit_to_time"]
     target: float | None = Field(None, description="Epoch ms; default: the event's main-room time")
@@ -82,7 +86,9 @@ class Recall(_Message):
     """Every room gets a return-to-main-room countdown ending at one instant."""
 
     type: Literal["event.recall"]
-    seconds: int = Field(60, ge=10, le=120)
+    seconds: int | None = Field(
+        None, ge=10, le=120, description="Default: the server's setting (60)"
+    )
 
 
 class BroadcastSend(_Message):
@@ -205,6 +211,7 @@ class YouView(BaseModel):
 
 class Snapshot(BaseModel):
     type: Literal["snapshot"] = "snapshot"
+    request_id: str | None = None
     server_time: float = Field(description="Epoch ms when the snapshot was made")
     clock_rate: float = Field(description="Server clock speed (1 normally; 60 in a x60 rehearsal)")
     you: YouView
@@ -231,6 +238,7 @@ class EventUpdated(BaseModel):
 
 class ClockPong(BaseModel):
     type: Literal["clock.pong"] = "clock.pong"
+    request_id: str | None = None
     client_time: float
     server_time: float
     clock_rate: float
@@ -257,6 +265,12 @@ class PresenceUpdated(BaseModel):
     people: list[PersonView]
 
 
+class SetupChanged(BaseModel):
+    """Teams, rooms or moderators changed: ask for a fresh snapshot."""
+
+    type: Literal["setup.changed"] = "setup.changed"
+
+
 class CommandOk(BaseModel):
     type: Literal["command.ok"] = "command.ok"
     request_id: str | None
@@ -279,6 +293,7 @@ ServerMessage = Annotated[
     | BroadcastMessage
     | HelpUpdated
     | PresenceUpdated
+    | SetupChanged
     | CommandOk
     | ErrorMessage,
     Field(discriminator="type"),

@@ -2,7 +2,8 @@
 
 Rules: every route names its caller through ``PrincipalDep`` (or the admin
 key) and leaves the checks to the services; a refusal is an error body
-``{"error": {"code", "message", "field"}}`` with a 4xx status.
+``{"error": {"code", "message", "field"}}`` with a 4xx status (a 422 for a
+malformed body also keeps FastAPI's ``detail`` list).
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ async def create_room(body: RoomCreate, principal: PrincipalDep, services: Servi
     return next(view for view in snapshot.rooms if view.id == room.id)
 
 
-@router.post("/rooms/pair", tags=["setup"])
+@router.post("/rooms/pair", status_code=status.HTTP_201_CREATED, tags=["setup"])
 async def pair_rooms(body: PairRequest, principal: PrincipalDep, services: ServicesDep) -> Result:
     """Pair every team not yet in a room, by shared topic tags and/or stage."""
     rooms, leftovers = await services.setup.auto_pair(principal, by=body.by)

@@ -77,7 +77,9 @@ class RoomCommandBody(_Body):
 
 
 class RecallBody(_Body):
-    seconds: int = Field(60, ge=10, le=120)
+    seconds: int | None = Field(
+        None, ge=10, le=120, description="Default: the server's setting (60)"
+    )
 
 
 class FitBody(_Body):

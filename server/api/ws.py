@@ -78,12 +78,15 @@ async def dispatch(services: Services, principal: Principal, message: ClientMess
     match message:
         case ClockPing():
             return ClockPong(
+                request_id=message.request_id,
                 client_time=message.client_time,
                 server_time=clock.now() * 1000,
                 clock_rate=clock.rate,
             )
         case SnapshotRequest():
-            return await services.snapshots.snapshot(principal)
+            snapshot = await services.snapshots.snapshot(principal)
+            snapshot.request_id = message.request_id
+            return snapshot
         case RoomCommand():
             view = await live.room_command(
                 principal,
@@ -122,7 +125,18 @@ async def dispatch(services: Services, principal: Principal, message: ClientMess
 async def receive_loop(services: Services, connection: Connection) -> None:
     websocket, principal = connection.websocket, connection.principal
     while True:
-        text = await websocket.receive_text()
+        frame = await websocket.receive()
+        if frame["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(frame.get("code", 1000))
+        text = frame.get("text")
+        if text is None:
+            error = ErrorMessage(
+                code="message.invalid",
+                message="expected a text frame holding a JSON object, got a binary frame",
+            )
+            if not connection.offer(error.model_dump_json()):
+                connection.gone.set()
+            continue
         request_id = request_id_of(text)
         try:
             message = client_message_adapter.validate_json(text)

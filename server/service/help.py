@@ -1,7 +1,8 @@
 """Help requests: a room asks for an uber moderator; one claims it, then resolves it.
 
 Rules: a request records the room, the round and phase it was in, and the
-role of whoever asked; every uber moderator and the room itself see every
+protocol role of whoever asked (a team's seat role that round, or the
+moderator's); every uber moderator and the room itself see every
 change; only uber moderators claim and resolve, and a request moves only
 forward (open -> claimed -> resolved).
 """
@@ -28,15 +29,19 @@ class HelpDesk:
         assert principal.room_id is not None
         now = self.context.clock.now()
         async with self.context.sessions() as session, session.begin():
-            _, state = await load_room(session, principal.room_id)
+            row_room, state = await load_room(session, principal.room_id)
             protocol = self.context.protocols.get(state.protocol_id)
+            role = protocol.room.moderator
+            if principal.team_id in row_room.team_ids:
+                seat = row_room.team_ids.index(principal.team_id)
+                role = protocol.seating_for_round(state.round_index)[seat]
             row = await crud.create_help_request(
                 session,
                 event_id=principal.event_id,
                 room_id=principal.room_id,
                 round_index=state.round_index,
                 phase_id=protocol.phases[state.phase_index].id,
-                role=principal.access,
+                role=role,
                 requested_by=principal.label,
                 message=message,
                 now=now,

@@ -88,9 +88,12 @@ class LiveOperations:
         expected_version: int,
         seconds: float | None = None,
     ) -> RoomView:
-        await self._require_room_in_event(principal, room_id)
         principal.require_room_control(room_id)
+        await self._require_room_in_event(principal, room_id)
         command = build_command(action, expected_version, seconds)
+        # Whatever the timer has due is applied (and published) as its own
+        # change first, so every change is one version step for clients.
+        await self.runner.tick(room_id)
         try:
             applied = await self.runner.apply(
                 room_id,
@@ -101,7 +104,16 @@ class LiveOperations:
             )
         except EngineError as error:
             raise engine_refusal(error) from None
+        if action == "start":
+            await self._event_under_way(principal.event_id)
         return applied.view
+
+    async def _event_under_way(self, event_id: str) -> None:
+        """A room has started: an event still being set up is now running."""
+        async with self.context.sessions() as session:
+            event = await require_event(session, event_id)
+        if event.status == "setup":
+            await self._set_event_status(event_id, "running")
 
     async def _require_room_in_event(self, principal: Principal, room_id: str) -> None:
         async with self.context.sessions() as session:
@@ -128,6 +140,7 @@ class LiveOperations:
         changed: list[str] = []
         skipped: dict[str, str] = {}
         for room_id in await self._room_ids(principal.event_id):
+            await self.runner.tick(room_id)
 
             def transition(protocol: Protocol, state: RunState, at: float) -> engine.Transition:
                 current = engine.tick(protocol, state, at).state
@@ -158,7 +171,8 @@ class LiveOperations:
             applies_to=frozenset({Status.NOT_STARTED}),
             now=now,
         )
-        await self._set_event_status(principal.event_id, "running")
+        if result["changed"]:
+            await self._event_under_way(principal.event_id)
         return {**result, "at": now * 1000}
 
     async def pause_all(self, principal: Principal) -> dict[str, Any]:
@@ -181,8 +195,14 @@ class LiveOperations:
             now=self.context.clock.now(),
         )
 
-    async def recall(self, principal: Principal, *, seconds: int) -> dict[str, Any]:
+    async def recall(self, principal: Principal, *, seconds: int | None) -> dict[str, Any]:
         principal.require_uber("call everyone back to the main room")
+        if seconds is None:
+            seconds = self.context.settings.default_recall_seconds
+        async with self.context.sessions() as session:
+            event = await require_event(session, principal.event_id)
+        if event.status in ("recalling", "main_room"):
+            raise Conflict("everyone has already been called back to the main room")
         if not 10 <= seconds <= 120:
             raise BadRequest(
                 f"expected a recall countdown of 10-120 seconds, got {seconds}", field="seconds"
@@ -250,17 +270,17 @@ class LiveOperations:
         fitted: list[str] = []
         on_time: list[str] = []
         impossible: dict[str, str] = {}
+        not_running: dict[str, str] = {}
         for room_id in await self._room_ids(principal.event_id):
             async with self.context.sessions() as session:
                 _, stored = await load_room(session, room_id)
             protocol = self.context.protocols.get(stored.protocol_id)
             state = engine.tick(protocol, stored, now).state
             end = projected_end(protocol, state, now)
-            if (
-                state.status not in (Status.RUNNING, Status.OVERTIME)
-                or end is None
-                or end <= target
-            ):
+            if state.status not in (Status.RUNNING, Status.OVERTIME):
+                not_running[room_id] = state.status.value.replace("_", " ")
+                continue
+            if end is None or end <= target:
                 on_time.append(room_id)
                 continue
             try:
@@ -285,6 +305,7 @@ class LiveOperations:
             "fitted": fitted,
             "on_time": on_time,
             "impossible": impossible,
+            "not_running": not_running,
         }
 
     # -- messages ------------------------------------------------------------------

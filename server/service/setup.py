@@ -20,10 +20,10 @@ from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from server.access import Principal
+from server.access import Principal, link_name
 from server.domain.state import RunState
 from server.errors import BadRequest, NotFound
-from server.messages import AccessRole
+from server.messages import AccessRole, SetupChanged
 from server.service.context import Context, require_event
 from server.service.csv_import import parse_teams_csv
 from server.store import crud
@@ -74,11 +74,21 @@ class EventSetup:
     def __init__(self, context: Context) -> None:
         self.context = context
 
+    async def _changed(self, event_id: str) -> None:
+        """Tell open pages that teams, rooms or moderators changed."""
+        await self.context.hub.publish(event_id, SetupChanged().model_dump_json())
+
     def link_url(self, token: str) -> str:
         return f"{self.context.settings.base_url}/j/{token}"
 
     async def create_event(
-        self, *, title: str, protocol_id: str, scheduled_start: float, main_room_at: float
+        self,
+        *,
+        title: str,
+        protocol_id: str,
+        scheduled_start: float,
+        main_room_at: float,
+        uber_label: str = "Uber moderator",
     ) -> tuple[EventRow, Link]:
         if protocol_id not in self.context.protocols:
             known = ", ".join(protocol.id for protocol in self.context.protocols)
@@ -98,7 +108,7 @@ class EventSetup:
                 now=now,
             )
             token = await crud.create_token(
-                session, event_id=event.id, role="uber", label="Uber moderator", now=now
+                session, event_id=event.id, role="uber", label=uber_label, now=now
             )
             await crud.append_log(
                 session,
@@ -108,7 +118,7 @@ class EventSetup:
                 action="event.create",
                 at=now,
             )
-        return event, Link("uber", "Uber moderator", self.link_url(token))
+        return event, Link("uber", uber_label, self.link_url(token))
 
     async def add_team(
         self,
@@ -124,7 +134,7 @@ class EventSetup:
     ) -> TeamRow:
         principal.require_uber("add teams")
         async with self.context.sessions() as session, session.begin():
-            return await crud.add_team(
+            team = await crud.add_team(
                 session,
                 event_id=principal.event_id,
                 name=name,
@@ -135,16 +145,20 @@ class EventSetup:
                 stage=stage,
                 tags=tags,
             )
+        await self._changed(principal.event_id)
+        return team
 
     async def import_teams(self, principal: Principal, *, csv_text: str) -> list[TeamRow]:
         """Add every team of a CSV file, or none if any row is wrong."""
         principal.require_uber("import teams")
         records = parse_teams_csv(csv_text)
         async with self.context.sessions() as session, session.begin():
-            return [
+            teams = [
                 await crud.add_team(session, event_id=principal.event_id, **asdict(record))
                 for record in records
             ]
+        await self._changed(principal.event_id)
+        return teams
 
     async def create_room(
         self,
@@ -157,7 +171,7 @@ class EventSetup:
     ) -> RoomRow:
         principal.require_uber("create rooms")
         async with self.context.sessions() as session, session.begin():
-            return await self._create_room(
+            room = await self._create_room(
                 session,
                 principal.event_id,
                 team_ids=team_ids,
@@ -165,6 +179,8 @@ class EventSetup:
                 video_room=video_room,
                 moderator_name=moderator_name,
             )
+        await self._changed(principal.event_id)
+        return room
 
     async def _create_room(
         self,
@@ -186,13 +202,18 @@ class EventSetup:
             )
         if len(set(team_ids)) != len(team_ids):
             raise BadRequest("a team can only take one seat in a room", field="team_ids")
+        existing = await crud.list_rooms(session, event_id=event_id)
+        seated = {team_id: room.label for room in existing for team_id in room.team_ids}
         for index, team_id in enumerate(team_ids):
             team = await crud.get_team(session, team_id=team_id)
             if team is None or team.event_id != event_id:
                 raise BadRequest(
                     f"no team with id {team_id!r} in this event", field=f"team_ids[{index}]"
                 )
-        existing = await crud.list_rooms(session, event_id=event_id)
+            if team_id in seated:
+                raise BadRequest(
+                    f"{team.name} is already in {seated[team_id]}", field=f"team_ids[{index}]"
+                )
         position = len(existing) + 1
         return await crud.create_room(
             session,
@@ -242,6 +263,7 @@ class EventSetup:
                         moderator_name="",
                     )
                 )
+        await self._changed(principal.event_id)
         return rooms, leftovers
 
     async def create_link(
@@ -263,7 +285,7 @@ class EventSetup:
                     )
             else:
                 if room_id is None:
-                    raise BadRequest(f"a {role} link needs a room_id", field="room_id")
+                    raise BadRequest(f"{link_name(role)} needs a room_id", field="room_id")
                 room = await crud.get_room(session, room_id=room_id)
                 if room is None or room.event_id != principal.event_id:
                     raise NotFound(f"no room with id {room_id!r} in this event")
@@ -274,7 +296,7 @@ class EventSetup:
                             field="team_id",
                         )
                 elif team_id is not None:
-                    raise BadRequest(f"a {role} link takes no team_id", field="team_id")
+                    raise BadRequest(f"{link_name(role)} takes no team_id", field="team_id")
                 if role == "moderator" and label:
                     room.moderator_name = label
                     session.add(room)
@@ -287,4 +309,6 @@ class EventSetup:
                 label=label,
                 now=now,
             )
+        if role == "moderator" and label:
+            await self._changed(principal.event_id)
         return Link(role, label, self.link_url(token), room_id, team_id)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from server.access import link_name
 from tests.fakes import FakeClock
 from tests.live.harness import ADMIN_KEY, client, make_settings, running_server, set_up_event
 
@@ -32,7 +33,7 @@ async def test_room_commands_are_allowed_only_to_moderators_and_ubers(
                 assert response.json()["status"] == "running"
             else:
                 assert response.status_code == 403
-                assert f"this is a {role} link" in response.json()["error"]["message"]
+                assert f"this is {link_name(role)}" in response.json()["error"]["message"]
             uber_only = await http.post("/api/event/start-all")
             assert uber_only.status_code == (200 if role == "uber" else 403)
             if role != "uber":
@@ -130,7 +131,8 @@ async def test_a_room_s_updates_reach_only_that_room_and_the_ubers(tmp_path: Pat
                 await person.wait_type("snapshot")
             async with server.http(setup.moderators[0]) as http:
                 await http.post(
-                    f"/api/rooms/{room_one}/commands", json={"action": "start", "expected_version": 0}
+                    f"/api/rooms/{room_one}/commands",
+                    json={"action": "start", "expected_version": 0},
                 )
             assert (await inside.wait_type("room.updated"))["room"]["id"] == room_one
             assert (await uber.wait_type("room.updated"))["room"]["id"] == room_one

@@ -62,6 +62,9 @@ async def test_bad_frames_get_errors_and_the_connection_stays_open(tmp_path: Pat
         room_id = setup.rooms[0]["id"]
         async with client(server, setup.moderators[0]) as moderator:
             await moderator.wait_type("snapshot")
+            await moderator.connection.send(b"\x00binary")
+            error = await moderator.wait_type("error")
+            assert "binary frame" in error["message"]
             await moderator.send_raw("{not json")
             error = await moderator.wait_type("error")
             assert error["code"] == "message.invalid"
@@ -117,6 +120,8 @@ async def test_invalid_rest_input_is_422_naming_the_field(tmp_path: Path) -> Non
             )
             assert response.status_code == 422
             assert response.json()["detail"][0]["loc"] == ["body", "scheduled_start"]
+            assert response.json()["error"]["field"] == "scheduled_start"
+            assert response.json()["error"]["code"] == "request.invalid"
         async with server.http(setup.moderators[0]) as http:
             response = await http.post(
                 f"/api/rooms/{setup.rooms[0]['id']}/commands",
@@ -136,8 +141,9 @@ async def test_clock_ping_returns_the_server_time_and_rate(tmp_path: Path) -> No
         setup = await set_up_event(server)
         async with client(server, setup.members[0][0]) as member:
             await member.wait_type("snapshot")
-            await member.send({"type": "clock.ping", "client_time": 12345.5})
+            await member.send({"type": "clock.ping", "client_time": 12345.5, "request_id": "p1"})
             pong = await member.wait_type("clock.pong")
+            assert pong["request_id"] == "p1"
             assert pong["client_time"] == 12345.5
             assert pong["server_time"] == clock.now() * 1000
             assert pong["clock_rate"] == 1.0
@@ -158,7 +164,7 @@ async def test_help_requests_are_seen_by_ubers_claimed_then_resolved(tmp_path: P
             seen = await uber.wait_type("help.updated")
             assert seen["help"]["room_id"] == room_id
             assert seen["help"]["phase_id"] == "explanation"
-            assert seen["help"]["role"] == "member"
+            assert seen["help"]["role"] == "presenting"  # the team's role this round
             assert seen["help"]["status"] == "open"
             help_id = seen["help"]["id"]
             await member.send({"type": "help.claim", "help_id": help_id})

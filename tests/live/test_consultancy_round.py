@@ -61,8 +61,6 @@ async def test_every_client_sees_every_phase_in_order_with_the_right_deadlines(
                     "request_id": "r1",
                 }
             )
-            ok = await moderator.wait_type("command.ok")
-            assert ok["request_id"] == "r1"
 
             expected_start = t0
             seen_roles: list[list[str]] = []

@@ -89,3 +89,49 @@ async def test_seven_rooms_start_together_fit_to_time_and_return_at_one_instant(
                 event = await member.wait_type("event.updated")
                 assert event["event"]["status"] == "main_room"
                 assert event["event"]["recall_deadline"] == recall_at
+
+
+async def test_a_second_recall_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    clock = FakeClock()
+    async with running_server(make_settings(tmp_path / "r.db"), clock) as server:
+        setup = await set_up_event(server, rooms=2)
+        async with server.http(setup.uber) as http:
+            assert (await http.post("/api/event/start-all")).status_code == 200
+            first = await http.post("/api/event/recall", json={})
+            assert first.status_code == 200
+            assert first.json()["detail"]["deadline"] == (clock.now() + 60) * 1000  # the default
+            again = await http.post("/api/event/recall", json={"seconds": 20})
+            assert again.status_code == 409
+            assert "already been called back" in again.json()["error"]["message"]
+            snapshot = (await http.get("/api/me")).json()
+        assert snapshot["event"]["status"] == "recalling"
+        assert snapshot["event"]["recall_deadline"] == first.json()["detail"]["deadline"]
+
+
+async def test_a_moderator_starting_a_room_puts_the_event_under_way(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "r.db"), FakeClock()) as server:
+        setup = await set_up_event(server)
+        async with client(server, setup.uber) as uber:
+            assert (await uber.wait_type("snapshot"))["event"]["status"] == "setup"
+            async with server.http(setup.moderators[0]) as http:
+                await http.post(
+                    f"/api/rooms/{setup.rooms[0]['id']}/commands",
+                    json={"action": "start", "expected_version": 0},
+                )
+            assert (await uber.wait_type("event.updated"))["event"]["status"] == "running"
+
+
+async def test_setup_changes_reach_open_pages_and_a_team_sits_in_one_room(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "r.db"), FakeClock()) as server:
+        setup = await set_up_event(server)
+        seated = setup.rooms[0]["seats"][0]["team_id"]
+        async with client(server, setup.uber) as uber, server.http(setup.uber) as http:
+            await uber.wait_type("snapshot")
+            team = await http.post("/api/teams", json={"name": "Late team"})
+            await uber.wait_type("setup.changed")
+            duplicate = await http.post(
+                "/api/rooms", json={"team_ids": [seated, team.json()["id"]]}
+            )
+            assert duplicate.status_code == 422
+            assert duplicate.json()["error"]["field"] == "team_ids[0]"
+            assert "is already in Room 1" in duplicate.json()["error"]["message"]

@@ -72,6 +72,9 @@ function receive(message) {
     case "broadcast.message":
       showBanner(message);
       break;
+    case "setup.changed":
+      connection.raw({ type: "snapshot.request" });
+      break;
     case "error":
       showBanner({ text: message.message, sender: "consult", id: `e${Date.now()}` }, "error");
       break;
