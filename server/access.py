@@ -60,7 +60,7 @@ class Principal:
 
     def require_uber(self, what: str) -> None:
         if not self.is_uber:
-            raise Forbidden(f"only an uber moderator can {what}; this is a {self.access} link")
+            raise Forbidden(f"only an uber moderator can {what}; this is {link_name(self.access)}")
 
     def require_can_ask_for_help(self) -> None:
         if self.access not in ("member", "moderator") or self.room_id is None:

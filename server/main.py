@@ -26,6 +26,7 @@ from server.assets import web_client_dir
 from server.backplane import create_backplane
 from server.clock import Clock, clock_for_speed
 from server.errors import ServiceError
+from server.fields import field_path
 from server.hub import Hub
 from server.protocols import ProtocolLibrary, shipped_library
 from server.scheduler import Scheduler
@@ -116,19 +117,14 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         details = error.errors()
-        first = details[0] if details else {"loc": (), "msg": "invalid request"}
-        location = [str(part) for part in first["loc"] if part not in ("body", "query", "path")]
-        message = "; ".join(
-            f"{'.'.join(str(p) for p in d['loc'] if p not in ('body', 'query', 'path')) or 'body'}:"
-            f" {d['msg']}"
-            for d in details
-        )
+        first = details[0]["loc"] if details else ()
+        message = "; ".join(f"{field_path(d['loc']) or 'body'}: {d['msg']}" for d in details)
         return JSONResponse(
             {
                 "error": {
                     "code": "request.invalid",
                     "message": message,
-                    "field": ".".join(location) or None,
+                    "field": field_path(first) or None,
                 },
                 "detail": jsonable_encoder(details),
             },

@@ -78,7 +78,9 @@ class FitToTime(_Message):
     """
 
     type: Literal["event.fit_to_time"]
-    target: float | None = Field(None, description="Epoch ms; default: the event's main-room time")
+    target: float | None = Field(
+        None, description="Epoch ms; default: main-room time minus the default recall countdown"
+    )
     minimum_seconds: int | None = Field(None, ge=0, le=600)
 
 

@@ -24,6 +24,7 @@ import yaml
 from pydantic import ValidationError
 
 from server.domain.protocol import Protocol
+from server.fields import field_path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -120,16 +121,6 @@ def read_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Yaml12Loader)
 
 
-def _field_path(location: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in location:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
-
-
 def _problems_from_validation(error: ValidationError) -> Iterator[Problem]:
     for detail in error.errors(include_url=False):
         location = tuple(detail["loc"])
@@ -146,7 +137,7 @@ def _problems_from_validation(error: ValidationError) -> Iterator[Problem]:
                 field, _, text = part.partition(": ")
                 yield Problem(field, text)
             continue
-        yield Problem(_field_path(location), message)
+        yield Problem(field_path(location), message)
 
 
 def parse_protocol(text: str, *, source: Path | str) -> Protocol:

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from server.access import Principal
 from server.errors import ServiceError
+from server.fields import field_path
 from server.hub import DROP_CODE, Connection
 from server.messages import (
     BroadcastSend,
@@ -55,9 +56,9 @@ UNAUTHORIZED_CODE = 4401
 
 def validation_error(error: ValidationError, request_id: str | None) -> ErrorMessage:
     first = error.errors(include_url=False)[0]
-    field = ".".join(str(part) for part in first["loc"]) or None
+    field = field_path(first["loc"]) or None
     problems = "; ".join(
-        f"{'.'.join(str(p) for p in detail['loc']) or 'message'}: {detail['msg']}"
+        f"{field_path(detail['loc']) or 'message'}: {detail['msg']}"
         for detail in error.errors(include_url=False)
     )
     return ErrorMessage(

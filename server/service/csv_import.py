@@ -17,6 +17,7 @@ from server.errors import BadRequest
 
 COLUMNS = ("name", "organisation", "members", "challenge", "request", "stage", "tags")
 LIMITS = {"name": 120, "organisation": 200, "challenge": 5000, "request": 2000, "stage": 80}
+COUNT_LIMITS = {"members": 50, "tags": 20}
 MAX_ROWS = 500
 
 
@@ -48,7 +49,8 @@ def parse_teams_csv(text: str) -> list[TeamRecord]:
     reader.fieldnames = header
     records: list[TeamRecord] = []
     problems: list[str] = []
-    for row_number, row in enumerate(reader, start=2):
+    for row in reader:
+        row_number = reader.line_num  # the file's line, blank lines included
         if None in row:
             problems.append(f"row {row_number}: more cells than header columns")
             continue
@@ -63,6 +65,9 @@ def parse_teams_csv(text: str) -> list[TeamRecord]:
                 problems.append(
                     f"row {row_number}, column {column}: longer than {limit} characters"
                 )
+        for column, limit in COUNT_LIMITS.items():
+            if len(_split(values.get(column, ""))) > limit:
+                problems.append(f"row {row_number}, column {column}: more than {limit} entries")
         records.append(
             TeamRecord(
                 name=values["name"],

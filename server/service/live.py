@@ -272,6 +272,7 @@ class LiveOperations:
         impossible: dict[str, str] = {}
         not_running: dict[str, str] = {}
         for room_id in await self._room_ids(principal.event_id):
+            await self.runner.tick(room_id)
             async with self.context.sessions() as session:
                 _, stored = await load_room(session, room_id)
             protocol = self.context.protocols.get(stored.protocol_id)
