@@ -31,7 +31,10 @@ class LoadClient:
     def on_message(self, _: WSClient, payload: bytes, at: float) -> None:
         if self.snapshot_at is None and payload.startswith(b'{"type":"snapshot"'):
             self.snapshot_at = at
-        self.arrivals.append((at, payload[:96]))
+        head = payload[:96]
+        if b"recall" in payload:
+            head += b" recall"  # the marker may sit deep in the message
+        self.arrivals.append((at, head))
         if self.moderator and b'"room.updated"' in payload[:40]:
             self.version = json.loads(payload)["room"]["version"]
 

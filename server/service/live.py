@@ -60,6 +60,10 @@ def build_command(action: RoomAction, expected_version: int, seconds: float | No
     return ROOM_COMMANDS[action](expected_version)
 
 
+def _tick(protocol: Protocol, state: RunState, now: float) -> engine.Transition:
+    return engine.tick(protocol, state, now)
+
+
 def _handle(
     protocol: Protocol, state: RunState, now: float, *, command: cmd.Command
 ) -> engine.Transition:
@@ -136,28 +140,30 @@ class LiveOperations:
         applies_to: frozenset[Status],
         now: float,
     ) -> dict[str, Any]:
-        """Apply one command to every room in ``applies_to``, all at the same instant."""
-        changed: list[str] = []
-        skipped: dict[str, str] = {}
-        for room_id in await self._room_ids(principal.event_id):
-            await self.runner.tick(room_id)
+        """Apply one command to every room in ``applies_to``, all at the same instant.
 
-            def transition(protocol: Protocol, state: RunState, at: float) -> engine.Transition:
-                current = engine.tick(protocol, state, at).state
-                if current.status not in applies_to:
-                    return engine.Transition(state, ())
-                return engine.handle(protocol, state, build(current), at)
+        Two transactions whatever the number of rooms: due timer steps first
+        (each its own version step), then the command.
+        """
+        room_ids = await self._room_ids(principal.event_id)
+        await self.runner.apply_many(room_ids, _tick, actor="timer", action="tick", now=now)
 
-            try:
-                applied = await self.runner.apply(
-                    room_id, transition, actor=principal.actor, action=action, now=now
-                )
-            except EngineError as error:
-                skipped[room_id] = str(error)
-                continue
-            if applied.transition.changed:
-                changed.append(room_id)
-            else:
+        def transition(protocol: Protocol, state: RunState, at: float) -> engine.Transition:
+            if state.status not in applies_to:
+                return engine.Transition(state, ())
+            return engine.handle(protocol, state, build(state), at)
+
+        batch = await self.runner.apply_many(
+            room_ids, transition, actor=principal.actor, action=action, now=now
+        )
+        changed = [
+            room_id
+            for room_id in room_ids
+            if room_id in batch.applied and batch.applied[room_id].transition.changed
+        ]
+        skipped = {room_id: str(error) for room_id, error in batch.refused.items()}
+        for room_id, applied in batch.applied.items():
+            if not applied.transition.changed:
                 skipped[room_id] = f"the room is {applied.view.status.replace('_', ' ')}"
         return {"changed": changed, "skipped": skipped}
 
@@ -209,6 +215,10 @@ class LiveOperations:
             )
         now = self.context.clock.now()
         deadline = now + seconds
+        # The event goes first: one message puts the countdown on every screen
+        # at once; each room's own update follows.
+        await self._set_event_status(principal.event_id, "recalling", recall_deadline=deadline)
+        self.context.schedule(f"event:{principal.event_id}", deadline)
         result = await self._each_room(
             principal,
             "recall",
@@ -216,8 +226,6 @@ class LiveOperations:
             applies_to=frozenset(engine.ALLOWED[cmd.Recall]),
             now=now,
         )
-        await self._set_event_status(principal.event_id, "recalling", recall_deadline=deadline)
-        self.context.schedule(f"event:{principal.event_id}", deadline)
         return {**result, "deadline": deadline * 1000}
 
     async def finish_recall(self, event_id: str) -> None:
@@ -230,8 +238,7 @@ class LiveOperations:
             self.context.schedule(f"event:{event_id}", event.recall_deadline)
             return
         # Rooms return first, then the event is in the main room: clients see it in that order.
-        for room_id in await self._room_ids(event_id):
-            await self.runner.tick(room_id)
+        await self.runner.tick_many(await self._room_ids(event_id))
         await self._set_event_status(event_id, "main_room", recall_deadline=event.recall_deadline)
 
     async def _set_event_status(

@@ -15,12 +15,13 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from server.domain import engine
 from server.domain import events as domain_events
+from server.domain.errors import EngineError
 from server.domain.protocol import Protocol
 from server.domain.state import RunState
 from server.errors import Conflict, NotFound
@@ -29,7 +30,7 @@ from server.messages import RoomUpdated, RoomView
 from server.service.context import Context, require_event
 from server.store import crud
 from server.store.codec import state_from_json
-from server.store.models import RoomRow, TeamRow
+from server.store.models import EventRow, RoomRow, TeamRow
 from server.views import room_view
 
 MakeTransition = Callable[[Protocol, RunState, float], engine.Transition]
@@ -37,14 +38,11 @@ MakeTransition = Callable[[Protocol, RunState, float], engine.Transition]
 CAS_ATTEMPTS = 8
 
 
-class _LostRace(Exception):
-    """The stored version moved between our read and our write."""
-
-
 @dataclass(frozen=True, slots=True)
 class Applied:
     view: RoomView
     transition: engine.Transition
+    next_due: float | None
 
 
 async def load_room(session: AsyncSession, room_id: str) -> tuple[RoomRow, RunState]:
@@ -55,12 +53,15 @@ async def load_room(session: AsyncSession, room_id: str) -> tuple[RoomRow, RunSt
 
 
 async def teams_of(session: AsyncSession, rows: list[RoomRow]) -> dict[str, TeamRow]:
-    teams: dict[str, TeamRow] = {}
-    for team_id in {team_id for row in rows for team_id in row.team_ids}:
-        team = await crud.get_team(session, team_id=team_id)
-        if team is not None:
-            teams[team_id] = team
-    return teams
+    team_ids = sorted({team_id for row in rows for team_id in row.team_ids})
+    return {team.id: team for team in await crud.get_teams(session, team_ids=team_ids)}
+
+
+@dataclass
+class Batch:
+    applied: dict[str, Applied] = field(default_factory=dict)
+    refused: dict[str, EngineError] = field(default_factory=dict)
+    lost: list[str] = field(default_factory=list)
 
 
 class RoomRunner:
@@ -77,90 +78,134 @@ class RoomRunner:
         now: float | None = None,
         detail: dict[str, object] | None = None,
     ) -> Applied:
-        """Apply one transition to a room (see the module rules)."""
+        """Apply one transition to a room (see the module rules); refusals are raised."""
         for _ in range(CAS_ATTEMPTS):
-            try:
-                return await self._apply_once(
-                    room_id, make, actor=actor, action=action, now=now, detail=detail
-                )
-            except _LostRace:
-                continue
+            batch = await self._apply_batch(
+                [room_id], make, actor=actor, action=action, now=now, detail=detail, collect=False
+            )
+            if room_id in batch.applied:
+                return batch.applied[room_id]
         raise Conflict(f"room {room_id} is changing too fast; try again")
 
-    async def _apply_once(
+    async def apply_many(
         self,
-        room_id: str,
+        room_ids: list[str],
+        make: MakeTransition,
+        *,
+        actor: str,
+        action: str,
+        now: float | None = None,
+    ) -> Batch:
+        """Apply a transition to many rooms in one transaction; refusals are collected."""
+        batch = await self._apply_batch(
+            room_ids, make, actor=actor, action=action, now=now, detail=None, collect=True
+        )
+        for room_id in batch.lost:  # lost a race: retried alone, judged afresh
+            try:
+                batch.applied[room_id] = await self.apply(
+                    room_id, make, actor=actor, action=action, now=now
+                )
+            except EngineError as error:
+                batch.refused[room_id] = error
+        batch.lost = []
+        return batch
+
+    async def _apply_batch(
+        self,
+        room_ids: list[str],
         make: MakeTransition,
         *,
         actor: str,
         action: str,
         now: float | None,
         detail: dict[str, object] | None,
-    ) -> Applied:
+        collect: bool,
+    ) -> Batch:
         context = self.context
         instant = context.clock.now() if now is None else now
+        batch = Batch()
         async with context.sessions() as session, session.begin():
-            row, state = await load_room(session, room_id)
-            protocol = context.protocols.get(state.protocol_id)
-            transition = make(protocol, state, instant)
-            next_due = engine.next_due(protocol, transition.state)
-            if transition.changed:
-                saved = await crud.save_room_state(
-                    session,
-                    room_id=room_id,
-                    expected_version=row.version,
+            rows = {row.id: row for row in await crud.get_rooms(session, room_ids=room_ids)}
+            missing = [room_id for room_id in room_ids if room_id not in rows]
+            if missing:
+                raise NotFound(f"no room with id {missing[0]!r}")
+            teams = await teams_of(session, list(rows.values()))
+            events: dict[str, EventRow] = {}
+            for room_id in room_ids:
+                row = rows[room_id]
+                state = state_from_json(row.state_json)
+                protocol = context.protocols.get(state.protocol_id)
+                try:
+                    transition = make(protocol, state, instant)
+                except EngineError as error:
+                    if not collect:
+                        raise
+                    batch.refused[room_id] = error
+                    continue
+                next_due = engine.next_due(protocol, transition.state)
+                if transition.changed:
+                    saved = await crud.save_room_state(
+                        session,
+                        room_id=room_id,
+                        expected_version=row.version,
+                        state=transition.state,
+                        next_due=next_due,
+                    )
+                    if not saved:
+                        batch.lost.append(room_id)
+                        continue
+                    await crud.append_log(
+                        session,
+                        event_id=row.event_id,
+                        room_id=room_id,
+                        actor=actor,
+                        action=action,
+                        at=instant,
+                        version_before=state.version,
+                        version_after=transition.state.version,
+                        detail={
+                            **(detail or {}),
+                            "events": [event_record(event) for event in transition.events],
+                        },
+                    )
+                if row.event_id not in events:
+                    events[row.event_id] = await require_event(session, row.event_id)
+                view = room_view(
+                    protocol=protocol,
+                    row=row,
                     state=transition.state,
-                    next_due=next_due,
+                    teams=teams,
+                    event=events[row.event_id],
+                    now=instant,
                 )
-                if not saved:
-                    raise _LostRace
-                await crud.append_log(
-                    session,
-                    event_id=row.event_id,
-                    room_id=room_id,
+                batch.applied[room_id] = Applied(view, transition, next_due)
+        # Published only once committed: nobody hears of a change that could still roll back.
+        for room_id, applied in batch.applied.items():
+            context.schedule(f"room:{room_id}", applied.next_due)
+            if applied.transition.changed:
+                message = RoomUpdated(
+                    room=applied.view,
+                    events=[event.name for event in applied.transition.events],
                     actor=actor,
-                    action=action,
-                    at=instant,
-                    version_before=state.version,
-                    version_after=transition.state.version,
-                    detail={
-                        **(detail or {}),
-                        "events": [event_record(event) for event in transition.events],
-                    },
                 )
-            event = await require_event(session, row.event_id)
-            teams = await teams_of(session, [row])
-            view = room_view(
-                protocol=protocol,
-                row=row,
-                state=transition.state,
-                teams=teams,
-                event=event,
-                now=instant,
-            )
-        context.schedule(f"room:{room_id}", next_due)
-        if transition.changed:
-            message = RoomUpdated(
-                room=view,
-                events=[event.name for event in transition.events],
-                actor=actor,
-            )
-            await context.hub.publish(
-                row.event_id,
-                message.model_dump_json(),
-                Audience(room_id=room_id),
-                room_due=(room_id, next_due),
-            )
-        return Applied(view, transition)
+                await context.hub.publish(
+                    rows[room_id].event_id,
+                    message.model_dump_json(),
+                    Audience(room_id=room_id),
+                    room_due=(room_id, applied.next_due),
+                )
+        return batch
 
     async def tick(self, room_id: str) -> None:
         """The scheduler's call: apply whatever is due in this room now."""
-        await self.apply(
-            room_id,
-            lambda protocol, state, now: engine.tick(protocol, state, now),
-            actor="timer",
-            action="tick",
-        )
+        await self.apply(room_id, _tick, actor="timer", action="tick")
+
+    async def tick_many(self, room_ids: list[str]) -> None:
+        await self.apply_many(room_ids, _tick, actor="timer", action="tick")
+
+
+def _tick(protocol: Protocol, state: RunState, now: float) -> engine.Transition:
+    return engine.tick(protocol, state, now)
 
 
 def event_record(event: domain_events.Event) -> dict[str, object]:

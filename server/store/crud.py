@@ -123,6 +123,12 @@ async def get_team(session: AsyncSession, *, team_id: str) -> TeamRow | None:
     return await session.get(TeamRow, team_id)
 
 
+async def get_teams(session: AsyncSession, *, team_ids: Sequence[str]) -> Sequence[TeamRow]:
+    if not team_ids:
+        return []
+    return (await session.exec(select(TeamRow).where(col(TeamRow.id).in_(team_ids)))).all()
+
+
 # -- rooms -----------------------------------------------------------------------
 
 
@@ -154,6 +160,12 @@ async def create_room(
 
 async def get_room(session: AsyncSession, *, room_id: str) -> RoomRow | None:
     return await session.get(RoomRow, room_id)
+
+
+async def get_rooms(session: AsyncSession, *, room_ids: Sequence[str]) -> Sequence[RoomRow]:
+    if not room_ids:
+        return []
+    return (await session.exec(select(RoomRow).where(col(RoomRow.id).in_(room_ids)))).all()
 
 
 async def list_rooms(session: AsyncSession, *, event_id: str) -> Sequence[RoomRow]:

@@ -123,7 +123,9 @@ class Client:
 @asynccontextmanager
 async def client(server: LiveServer, token: str) -> AsyncIterator[Client]:
     url = server.base_url.replace("http://", "ws://") + f"/ws?token={token}"
-    async with connect(url, compression=None) as connection:
+    # Unbounded client-side buffering: a test that reads only some messages
+    # must not stall its own close handshake.
+    async with connect(url, compression=None, max_queue=None) as connection:
         yield Client(connection)
 
 
