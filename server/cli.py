@@ -131,7 +131,10 @@ def serve(
         application,
         host=settings.host,
         port=settings.port,
-        ws_per_message_deflate=False,
+        ws=settings.ws_implementation,
+        ws_per_message_deflate=False,  # compressing every frame costs more than it saves here
+        ws_max_size=64 * 1024,  # client frames are small commands
+        ws_max_queue=16,
         log_level="warning",
     )
 

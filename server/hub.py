@@ -19,7 +19,8 @@ Rules:
   published in between is missed; clients ignore room updates whose version
   is not newer than what they hold.
 - Presence is counted per process and shared through the backplane, so every
-  process can tell who is connected to each room.
+  process can tell who is connected to each room; changes within a quarter
+  second are sent as one message per room.
 - Room updates carry the room's next deadline in their header; every process
   hands it to its scheduler, so a room keeps its timer if the process that
   last changed it goes away.
@@ -46,6 +47,8 @@ from server.messages import PersonView, PresenceUpdated
 log = logging.getLogger(__name__)
 
 DROP_CODE = 1013  # "try again later": the client reconnects and resyncs
+PRESENCE_DELAY = 0.25
+"""Seconds over which joins and leaves are gathered into one presence message per room."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,8 @@ class Hub:
         self.dropped_total = 0
         self.on_dropped: Callable[[Connection], None] | None = None
         self.on_room_due: Callable[[str, float | None], None] | None = None
+        self._presence_dirty: set[tuple[str, str]] = set()
+        self._presence_flush: asyncio.Task[None] | None = None
         """Told (room id, next deadline) for every room update from any process."""
 
     # -- publishing --------------------------------------------------------
@@ -179,12 +184,12 @@ class Hub:
                 self._read(event_id, ready), name=f"hub-reader-{event_id}"
             )
         await self._ready[event_id].wait()
-        await self._share_presence(event_id, connection.principal.room_id)
+        self._presence_changed(event_id, connection.principal.room_id)
 
     async def leave(self, connection: Connection) -> None:
         event_id = connection.principal.event_id
         self._connections[event_id].discard(connection)
-        await self._share_presence(event_id, connection.principal.room_id)
+        self._presence_changed(event_id, connection.principal.room_id)
 
     def connections(self, event_id: str) -> Iterable[Connection]:
         return tuple(self._connections.get(event_id, ()))
@@ -194,6 +199,8 @@ class Hub:
         return {room_id: self._merged(rooms, room_id) for room_id in rooms}
 
     async def close(self) -> None:
+        if self._presence_flush is not None:
+            self._presence_flush.cancel()
         for task in self._readers.values():
             task.cancel()
         for task in self._readers.values():
@@ -245,9 +252,25 @@ class Hub:
 
     # -- presence ------------------------------------------------------------
 
-    async def _share_presence(self, event_id: str, room_id: str | None) -> None:
+    def _presence_changed(self, event_id: str, room_id: str | None) -> None:
+        """Coalesce presence: at most one message per room per PRESENCE_DELAY.
+
+        A connect storm (thousands of joins) thus costs one message per room,
+        not one per join fanned out to the whole room.
+        """
         if room_id is None:
             return
+        self._presence_dirty.add((event_id, room_id))
+        if self._presence_flush is None or self._presence_flush.done():
+            self._presence_flush = asyncio.create_task(self._flush_presence())
+
+    async def _flush_presence(self) -> None:
+        await asyncio.sleep(PRESENCE_DELAY)
+        dirty, self._presence_dirty = self._presence_dirty, set()
+        for event_id, room_id in sorted(dirty):
+            await self._share_presence(event_id, room_id)
+
+    async def _share_presence(self, event_id: str, room_id: str) -> None:
         people = [
             PersonView(role=connection.principal.access, label=connection.principal.label)
             for connection in self._connections.get(event_id, ())

@@ -37,6 +37,11 @@ from server.store.db import open_database, session_factory
 
 log = logging.getLogger(__name__)
 
+BACKPLANE_BUFFER = 100_000
+"""Messages a process may fall behind its backplane subscription before it
+resyncs all its clients: generous, because a recall to hundreds of rooms is
+published as one burst."""
+
 
 async def _reload_deadlines(services: Services, scheduler: Scheduler) -> int:
     async with services.context.sessions() as session:
@@ -69,7 +74,7 @@ def create_app(
         )
         engine = await open_database(settings.database_url)
         backplane = create_backplane(
-            settings.backplane_url, capacity=max(1000, settings.send_queue_size)
+            settings.backplane_url, capacity=BACKPLANE_BUFFER
         )
         await backplane.connect()
         hub = Hub(backplane)

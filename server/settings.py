@@ -6,6 +6,8 @@ Rules: settings are read once, by the CLI or a test, and passed to
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -30,6 +32,9 @@ class Settings(BaseSettings):
         None, description="Creates events; generated at start if unset"
     )
     send_queue_size: int = Field(256, ge=8, le=100_000, description="Messages buffered per client")
+    ws_implementation: Literal["auto", "websockets", "websockets-sansio", "wsproto"] = Field(
+        "auto", description="uvicorn's websocket implementation"
+    )
     fit_minimum_seconds: int = Field(60, ge=0, le=600)
     default_recall_seconds: int = Field(60, ge=10, le=120)
 
