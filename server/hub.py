@@ -144,6 +144,7 @@ class Hub:
         self.dropped_total = 0
         self.on_dropped: Callable[[Connection], None] | None = None
         self.on_room_due: Callable[[str, float | None], None] | None = None
+        self._generations: dict[str, int] = defaultdict(int)
         self._presence_dirty: set[tuple[str, str]] = set()
         self._presence_flush: asyncio.Task[None] | None = None
         """Told (room id, next deadline) for every room update from any process."""
@@ -168,6 +169,7 @@ class Hub:
         process's scheduler learns the room's next deadline, and any of them
         can apply it if the one that set it goes away.
         """
+        self._generations[event_id] += 1  # our own change is visible at once, here
         header = audience.header()
         if room_due is not None:
             header = f"{room_due[0]} {room_due[1]}\t{header}"
@@ -190,6 +192,10 @@ class Hub:
         event_id = connection.principal.event_id
         self._connections[event_id].discard(connection)
         self._presence_changed(event_id, connection.principal.room_id)
+
+    def generation(self, event_id: str) -> int:
+        """Grows with every message of the event this process has seen (cache keys use it)."""
+        return self._generations[event_id]
 
     def connections(self, event_id: str) -> Iterable[Connection]:
         return tuple(self._connections.get(event_id, ()))
@@ -220,12 +226,14 @@ class Hub:
                 except SubscriptionClosed:
                     return
                 except SubscriptionLagged:
+                    self._generations[event_id] += 1
                     # This process fell behind the backplane: every local client
                     # may have missed something, so each resyncs by reconnecting.
                     log.warning("hub lagged behind channel %s; resyncing its clients", channel)
                     for connection in self.connections(event_id):
                         self._drop(connection)
                     continue
+                self._generations[event_id] += 1
                 kind, rest = envelope[0], envelope[1:]
                 header, _, payload = rest.partition("\n")
                 if kind == "m":

@@ -73,9 +73,7 @@ def create_app(
             else secrets.token_urlsafe(18)
         )
         engine = await open_database(settings.database_url)
-        backplane = create_backplane(
-            settings.backplane_url, capacity=BACKPLANE_BUFFER
-        )
+        backplane = create_backplane(settings.backplane_url, capacity=BACKPLANE_BUFFER)
         await backplane.connect()
         hub = Hub(backplane)
         services_holder: list[Services] = []
