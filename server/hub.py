@@ -200,9 +200,12 @@ class Hub:
     def connections(self, event_id: str) -> Iterable[Connection]:
         return tuple(self._connections.get(event_id, ()))
 
-    def presence(self, event_id: str) -> dict[str, list[PersonView]]:
+    def presence(self, event_id: str, room_id: str | None = None) -> dict[str, list[PersonView]]:
+        """Who is connected, by room: every room, or just ``room_id``."""
         rooms = self._presence.get(event_id, {})
-        return {room_id: self._merged(rooms, room_id) for room_id in rooms}
+        if room_id is not None:
+            return {room_id: self._merged(rooms, room_id)} if room_id in rooms else {}
+        return {room: self._merged(rooms, room) for room in rooms}
 
     async def close(self) -> None:
         if self._presence_flush is not None:
@@ -233,8 +236,9 @@ class Hub:
                     for connection in self.connections(event_id):
                         self._drop(connection)
                     continue
-                self._generations[event_id] += 1
                 kind, rest = envelope[0], envelope[1:]
+                if kind == "m":  # a change; presence is read live, not cached
+                    self._generations[event_id] += 1
                 header, _, payload = rest.partition("\n")
                 if kind == "m":
                     due_part, tab, header = header.rpartition("\t")

@@ -98,6 +98,7 @@ def create_app(
         app.state.scheduler = scheduler
         try:
             await _reload_deadlines(services, scheduler)
+            await services.snapshots.preload_principals()
             scheduler.start()
             if on_ready is not None:
                 await on_ready(services)

@@ -7,9 +7,9 @@ rate so it can render countdowns itself.
 
 Caching, so that a connect storm does not become a database storm:
 - A join token's principal is remembered once read (tokens never change).
-- What a room's (or the whole event's) snapshot shows from the database is
-  remembered for at most ``SNAPSHOT_TTL`` seconds and only while the event's
-  generation is unchanged: the hub bumps it for every message of the event,
+- Every room's view of an event is read in one go and shared by every
+  snapshot for at most ``SNAPSHOT_TTL`` seconds, and only while the event's
+  generation is unchanged: the hub bumps it for every change of the event,
   so any change makes the next snapshot read afresh. A client that got a
   snapshot a moment before a change still receives that change, because it
   joined the hub before its snapshot was taken.
@@ -17,6 +17,7 @@ Caching, so that a connect storm does not become a database storm:
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,6 @@ from server.access import Principal
 from server.errors import Unauthorized
 from server.messages import EventView, HelpView, RoomView, Snapshot, YouView
 from server.service.context import Context, require_event
-from server.service.rooms import teams_of
 from server.store import crud
 from server.store.codec import state_from_json
 from server.timeline import timeline
@@ -41,6 +41,7 @@ class _Views:
     made_at: float
     event: EventView
     rooms: list[RoomView]
+    rooms_by_id: dict[str, RoomView]
     help: list[HelpView]
 
 
@@ -48,7 +49,8 @@ class Snapshots:
     def __init__(self, context: Context) -> None:
         self.context = context
         self._principals: dict[str, Principal] = {}
-        self._views: dict[tuple[str, str | None], _Views] = {}
+        self._views: dict[str, _Views] = {}
+        self._loading: dict[str, asyncio.Future[_Views]] = {}
         self._timelines: dict[str, dict[str, Any]] = {}
 
     async def authenticate(self, token: str | None) -> Principal:
@@ -76,46 +78,63 @@ class Snapshots:
         self._principals[token_hash] = principal
         return principal
 
-    async def _load_views(self, principal: Principal, now: float) -> _Views:
-        scope = None if principal.is_uber else principal.room_id
-        key = (principal.event_id, scope)
-        generation = self.context.hub.generation(principal.event_id)
-        cached = self._views.get(key)
+    async def _load_views(self, event_id: str, now: float) -> _Views:
+        """Every room's view of an event, read at once and shared while fresh."""
+        generation = self.context.hub.generation(event_id)
+        cached = self._views.get(event_id)
         if cached and cached.generation == generation and now - cached.made_at < SNAPSHOT_TTL:
             return cached
+        # Single flight: callers arriving during a load share it instead of
+        # each reading the whole event again.
+        loading = self._loading.get(event_id)
+        if loading is None or loading.done():
+            loading = asyncio.ensure_future(self._read_views(event_id, generation, now))
+            self._loading[event_id] = loading
+        return await asyncio.shield(loading)
+
+    async def _read_views(self, event_id: str, generation: int, now: float) -> _Views:
         async with self.context.sessions() as session:
-            event = await require_event(session, principal.event_id)
+            event = await require_event(session, event_id)
             protocol = self.context.protocols.get(event.protocol_id)
-            rows = [
-                row
-                for row in await crud.list_rooms(session, event_id=event.id)
-                if principal.can_see_room(row.id)
-            ]
-            teams = await teams_of(session, rows)
-            help_rows = [
-                row
-                for row in await crud.list_help_requests(session, event_id=event.id)
-                if principal.can_see_room(row.room_id)
-            ]
+            rows = list(await crud.list_rooms(session, event_id=event.id))
+            teams = {team.id: team for team in await crud.list_teams(session, event_id=event.id)}
+            help_rows = await crud.list_help_requests(session, event_id=event.id)
+        rooms = [
+            room_view(
+                protocol=protocol,
+                row=row,
+                state=state_from_json(row.state_json),
+                teams=teams,
+                event=event,
+                now=now,
+            )
+            for row in rows
+        ]
         views = _Views(
             generation=generation,
             made_at=now,
             event=event_view(event),
-            rooms=[
-                room_view(
-                    protocol=protocol,
-                    row=row,
-                    state=state_from_json(row.state_json),
-                    teams=teams,
-                    event=event,
-                    now=now,
-                )
-                for row in rows
-            ],
+            rooms=rooms,
+            rooms_by_id={room.id: room for room in rooms},
             help=[help_view(row) for row in help_rows],
         )
-        self._views[key] = views
+        self._views[event_id] = views
         return views
+
+    async def preload_principals(self) -> int:
+        """Read every join token once (at start), so connecting needs no query."""
+        async with self.context.sessions() as session:
+            rows = await crud.all_tokens(session)
+        for row in rows:
+            if row.role in ("uber", "moderator", "member", "observer"):
+                self._principals[row.token_hash] = Principal(
+                    access=row.role,  # type: ignore[arg-type]  # checked just above
+                    event_id=row.event_id,
+                    room_id=row.room_id,
+                    team_id=row.team_id,
+                    label=row.label,
+                )
+        return len(rows)
 
     def _timeline(self, protocol_id: str) -> dict[str, Any]:
         if protocol_id not in self._timelines:
@@ -125,12 +144,9 @@ class Snapshots:
     async def snapshot(self, principal: Principal) -> Snapshot:
         context = self.context
         now = context.clock.now()
-        views = await self._load_views(principal, now)
-        presence = {
-            room_id: people
-            for room_id, people in context.hub.presence(principal.event_id).items()
-            if principal.can_see_room(room_id)
-        }
+        views = await self._load_views(principal.event_id, now)
+        scope = None if principal.is_uber else principal.room_id or ""
+        presence = context.hub.presence(principal.event_id, scope)
         return Snapshot(
             server_time=now * 1000,
             clock_rate=context.clock.rate,
@@ -141,8 +157,12 @@ class Snapshots:
                 team_id=principal.team_id,
             ),
             event=views.event,
-            rooms=views.rooms,
+            rooms=views.rooms if scope is None else _only(views.rooms_by_id.get(scope)),
             protocol=self._timeline(views.event.protocol_id),
-            help=views.help,
+            help=[item for item in views.help if principal.can_see_room(item.room_id)],
             presence=presence,
         )
+
+
+def _only(room: RoomView | None) -> list[RoomView]:
+    return [] if room is None else [room]

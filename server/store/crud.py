@@ -264,6 +264,10 @@ async def create_token(
     return token
 
 
+async def all_tokens(session: AsyncSession) -> Sequence[AccessTokenRow]:
+    return (await session.exec(select(AccessTokenRow))).all()
+
+
 async def resolve_token(session: AsyncSession, *, token: str) -> AccessTokenRow | None:
     return await session.get(AccessTokenRow, hash_token(token))
 
@@ -304,9 +308,15 @@ async def get_help_request(session: AsyncSession, *, help_id: str) -> HelpReques
 
 
 async def list_help_requests(
-    session: AsyncSession, *, event_id: str, include_resolved: bool = False
+    session: AsyncSession,
+    *,
+    event_id: str,
+    room_id: str | None = None,
+    include_resolved: bool = False,
 ) -> Sequence[HelpRequestRow]:
     query = select(HelpRequestRow).where(col(HelpRequestRow.event_id) == event_id)
+    if room_id is not None:
+        query = query.where(col(HelpRequestRow.room_id) == room_id)
     if not include_resolved:
         query = query.where(col(HelpRequestRow.status) != "resolved")
     return (await session.exec(query.order_by(col(HelpRequestRow.created_at)))).all()
