@@ -18,16 +18,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from server.api import pages, rest, ws
+from server.api.deps import AdminDep
 from server.assets import web_client_dir
 from server.backplane import create_backplane
 from server.clock import Clock, clock_for_speed
 from server.errors import ServiceError
 from server.fields import field_path
 from server.hub import Hub
+from server.metrics import Metrics
 from server.protocols import ProtocolLibrary, shipped_library
 from server.scheduler import Scheduler
 from server.service import Context, Services
@@ -76,14 +79,18 @@ def create_app(
         backplane = create_backplane(settings.backplane_url, capacity=BACKPLANE_BUFFER)
         await backplane.connect()
         hub = Hub(backplane)
+        metrics = Metrics()
+        app.state.metrics = metrics
+        hub.on_dropped = lambda _connection: metrics.dropped.inc()
         services_holder: list[Services] = []
 
-        async def on_due(key: str) -> None:
-            await services_holder[0].on_due(key)
+        async def on_due(keys: list[str]) -> None:
+            await services_holder[0].on_due(keys)
 
         the_clock = clock or clock_for_speed(settings.clock_speed)
         scheduler = Scheduler(the_clock, on_due)
         hub.on_room_due = lambda room_id, due: scheduler.set(f"room:{room_id}", due)
+        scheduler.observe_lateness = metrics.transition_lateness.observe
         context = Context(
             settings=settings,
             sessions=session_factory(engine),
@@ -100,12 +107,14 @@ def create_app(
             await _reload_deadlines(services, scheduler)
             await services.snapshots.preload_principals()
             scheduler.start()
+            metrics.start()
             if on_ready is not None:
                 await on_ready(services)
             app.state.ready = True
             yield
         finally:
             app.state.ready = False
+            await metrics.stop()
             await scheduler.stop()
             await hub.close()
             await backplane.disconnect()
@@ -149,6 +158,26 @@ def create_app(
         return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
 
     app.mount("/static", StaticFiles(directory=web_client_dir() / "static"), name="static")
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def prometheus_metrics(request: Request) -> Response:
+        """Prometheus metrics: connections, drops, loop lag, transition lateness."""
+        registry = request.app.state.metrics.registry
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/ops/stats", tags=["ops"])
+    async def ops_stats(request: Request, _: AdminDep) -> JSONResponse:
+        """Exact recent figures for benchmarks and operators (admin key)."""
+        metrics: Metrics = request.app.state.metrics
+        hub: Hub = request.app.state.services.context.hub
+        return JSONResponse(
+            {
+                "loop_lag": metrics.lag_summary(),
+                "dropped_clients": hub.dropped_total,
+                "scheduler_fired": request.app.state.scheduler.fired,
+            }
+        )
+
     app.include_router(rest.router)
     app.include_router(ws.router)
     app.include_router(pages.router)

@@ -4,11 +4,13 @@ Rules:
 - One task for the whole process, not one per room: a heap of (due, key)
   with lazy deletion; ``set(key, due)`` replaces a key's entry and wakes the
   task if the new entry is earlier.
-- On waking, the scheduler re-reads the clock and handles only keys whose
-  due time has really passed: a transition never fires early. What to do
-  for a key is the ``on_due`` callback's business (it applies the engine's
-  timer step with a compare-and-set and reports the key's next due time).
-- A failing callback is logged and retried a little later, never fatal.
+- On waking, the scheduler re-reads the clock and hands every key whose due
+  time has really passed to ``on_due`` in one batch (rooms started together
+  share deadlines: one transaction for all of them, not one after another);
+  a transition never fires early. What to do with the keys is the callback's
+  business (it applies the engine's timer step with a compare-and-set and
+  reports each key's next due time).
+- A failing callback is logged and its keys retried a little later, never fatal.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ RETRY_SECONDS = 1.0
 
 
 class Scheduler:
-    def __init__(self, clock: Clock, on_due: Callable[[str], Awaitable[None]]) -> None:
+    def __init__(self, clock: Clock, on_due: Callable[[list[str]], Awaitable[None]]) -> None:
         self._clock = clock
         self._on_due = on_due
         self._due: dict[str, float] = {}
@@ -35,6 +37,8 @@ class Scheduler:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.fired = 0
+        self.observe_lateness: Callable[[float], None] | None = None
+        """Told how late (real seconds) each piece of work ran after its due time."""
 
     def set(self, key: str, due: float | None) -> None:
         if due is None:
@@ -93,15 +97,23 @@ class Scheduler:
 
     async def _fire_due(self) -> None:
         now = self._clock.now()
+        keys: list[str] = []
         while (earliest := self._earliest()) is not None and earliest[0] <= now:
-            key = earliest[1]
+            due, key = earliest
             heapq.heappop(self._heap)
             del self._due[key]
-            try:
-                await self._on_due(key)
-                self.fired += 1
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("scheduled work for %s failed; retrying", key)
-                self.set(key, now + RETRY_SECONDS)
+            keys.append(key)
+            if self.observe_lateness is not None:
+                self.observe_lateness((now - due) / self._clock.rate)
+        if not keys:
+            return
+        try:
+            await self._on_due(keys)
+            self.fired += len(keys)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("scheduled work for %d key(s) failed; retrying", len(keys))
+            for key in keys:
+                if key not in self._due:
+                    self.set(key, now + RETRY_SECONDS)

@@ -167,6 +167,8 @@ async def live_channel(websocket: WebSocket, token: str | None = None) -> None:
     hub = services.context.hub
     connection = Connection(websocket, principal, services.context.settings.send_queue_size)
     await hub.join(connection)
+    metrics = websocket.app.state.metrics
+    metrics.connections.inc()
     tasks: list[asyncio.Task[None]] = []
     try:
         snapshot = await services.snapshots.snapshot(principal)
@@ -192,6 +194,7 @@ async def live_channel(websocket: WebSocket, token: str | None = None) -> None:
             with contextlib.suppress(BaseException):
                 await task
         await hub.leave(connection)
+        metrics.connections.dec()
 
 
 async def _wait(event: asyncio.Event) -> None:

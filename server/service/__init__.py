@@ -23,13 +23,14 @@ class Services:
         self.setup = EventSetup(context)
         self.snapshots = Snapshots(context)
 
-    async def on_due(self, key: str) -> None:
-        """The scheduler's callback: a room's timer step or an event's recall end."""
-        kind, _, identifier = key.partition(":")
-        if kind == "room":
-            await self.rooms.tick(identifier)
-        elif kind == "event":
-            await self.live.finish_recall(identifier)
+    async def on_due(self, keys: list[str]) -> None:
+        """The scheduler's callback: rooms' timer steps (one batch), events' recall ends."""
+        rooms = [key.partition(":")[2] for key in keys if key.startswith("room:")]
+        if rooms:
+            await self.rooms.tick_many(rooms)
+        for key in keys:
+            if key.startswith("event:"):
+                await self.live.finish_recall(key.partition(":")[2])
 
 
 __all__ = ["Context", "Link", "Services"]

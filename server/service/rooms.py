@@ -127,8 +127,9 @@ class RoomRunner:
         async with context.sessions() as session, session.begin():
             rows = {row.id: row for row in await crud.get_rooms(session, room_ids=room_ids)}
             missing = [room_id for room_id in room_ids if room_id not in rows]
-            if missing:
+            if missing and not collect:
                 raise NotFound(f"no room with id {missing[0]!r}")
+            room_ids = [room_id for room_id in room_ids if room_id in rows]
             teams = await teams_of(session, list(rows.values()))
             events: dict[str, EventRow] = {}
             for room_id in room_ids:

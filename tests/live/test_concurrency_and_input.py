@@ -200,3 +200,18 @@ async def test_presence_shows_who_is_connected_by_role(tmp_path: Path) -> None:
                 lambda m: m["type"] == "presence.updated" and len(m["people"]) == 0
             )
             assert left["room_id"] == room_id
+
+
+async def test_metrics_and_ops_stats_report_connections_and_loop_lag(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "m.db"), FakeClock()) as server:
+        setup = await set_up_event(server)
+        async with client(server, setup.members[0][0]) as member, server.http() as http:
+            await member.wait_type("snapshot")
+            metrics = (await http.get("/metrics")).text
+            assert "consult_connections 1.0" in metrics
+            assert "consult_event_loop_lag_seconds_bucket" in metrics
+            refused = await http.get("/ops/stats")
+            assert refused.status_code == 401
+            stats = (await http.get("/ops/stats", headers={"X-Admin-Key": ADMIN_KEY})).json()
+            assert stats["dropped_clients"] == 0
+            assert stats["loop_lag"]["count"] >= 0

@@ -1,0 +1,41 @@
+"""A port of the web client's clock sync (web_client/static/js/clock.js), line for line.
+
+Rules (the same as the browser's): offset = server_time - midpoint * rate for
+each ping/pong; keep the last 16 samples; trust the 3 with the shortest round
+trips and take their median; server now = client now * rate + offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BEST_SAMPLES = 3
+KEPT_SAMPLES = 16
+
+
+@dataclass
+class ClockSync:
+    rate: float = 1.0
+    offset: float | None = None
+    samples: list[tuple[float, float]] = field(default_factory=list)  # (round trip, offset)
+
+    def add_sample(self, sent_at: float, received_at: float, server_time: float, rate: float = 1.0) -> float:
+        if rate != self.rate:
+            self.rate = rate
+            self.samples = []
+        round_trip = max(0.0, received_at - sent_at)
+        midpoint = sent_at + round_trip / 2
+        self.samples.append((round_trip, server_time - midpoint * rate))
+        if len(self.samples) > KEPT_SAMPLES:
+            self.samples.pop(0)
+        best = sorted(self.samples)[:BEST_SAMPLES]
+        offsets = sorted(offset for _, offset in best)
+        self.offset = offsets[len(offsets) // 2]
+        return self.offset
+
+    def server_now(self, client_now: float) -> float:
+        return client_now * self.rate + (self.offset or 0.0)
+
+    @property
+    def min_round_trip(self) -> float:
+        return min(round_trip for round_trip, _ in self.samples)
