@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck pytest fmt clean screenshots
+.PHONY: run test check lint typecheck pytest fmt clean screenshots bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,8 @@ run: $(STAMP)
 check: lint typecheck
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests
-	$(BIN)/ruff format --check server tests
+	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff format --check server tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -30,12 +30,15 @@ pytest: $(STAMP)
 
 test: check pytest
 
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
+
 screenshots: $(STAMP)
 	CONSULT_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/browser/test_accessibility_and_views.py
 
 fmt: $(STAMP)
-	$(BIN)/ruff format server tests
-	$(BIN)/ruff check --fix server tests
+	$(BIN)/ruff format server tests bench
+	$(BIN)/ruff check --fix server tests bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    ADMIN_KEY,
     CLIENT_CORE,
     install_uvloop,
     pin_to,
@@ -30,7 +29,7 @@ from bench.common import (
 )
 from bench.load import LoadClient, close_all, connect_all, plan_clients, quiesce, rooms_needed
 from bench.seed import seed
-from bench.wsclient import WSClient, connect
+from bench.wsclient import connect
 
 SAMPLE_ROOMS = 30
 PAYLOAD_BYTES = 1500

@@ -46,7 +46,10 @@ async def storm_ours(total: int, workdir: Path) -> tuple[float, int]:
         probe = LoadClient(0, seeded.rooms[0].members[0], False)
         sizes: list[int] = []
         probe.client = await connect(
-            "127.0.0.1", server.port, f"/ws?token={probe.token}", lambda _c, p, _a: sizes.append(len(p))
+            "127.0.0.1",
+            server.port,
+            f"/ws?token={probe.token}",
+            lambda _c, p, _a: sizes.append(len(p)),
         )
         while not sizes:
             await asyncio.sleep(0.01)
@@ -63,7 +66,9 @@ async def storm_bare(total: int, hello_bytes: int) -> float:
 
         async def one(load: LoadClient) -> None:
             async with semaphore:
-                load.client = await connect("127.0.0.1", server.port, f"/ws?group={load.token}", load.on_message)
+                load.client = await connect(
+                    "127.0.0.1", server.port, f"/ws?group={load.token}", load.on_message
+                )
                 while not load.arrivals:
                     await asyncio.sleep(0.005)
 
@@ -79,11 +84,29 @@ async def main_async(sizes: list[int], tiny: bool) -> dict[str, Any]:
         for total in sizes:
             ours, snapshot_bytes = await storm_ours(total, Path(workdir))
             bare = await storm_bare(total, snapshot_bytes)
-            print(f"B2 {total} clients: ours {ours:.3f} s, bare {bare:.3f} s (snapshot {snapshot_bytes} bytes)")
+            print(
+                f"B2 {total} clients: ours {ours:.3f} s, bare {bare:.3f} s (snapshot {snapshot_bytes} bytes)"
+            )
             target = "<= 1 s" if total == 1000 else "—"
             rows += [
-                row(f"{total} clients connected, each holding its snapshot", ours, bare, f"bare accept + {snapshot_bytes} B greeting", target, ours <= 1.0 if total == 1000 else None, unit="s"),
-                row(f"{total} clients: connections per second", total / ours, total / bare, "bare accept rate", "—", None, unit="/s"),
+                row(
+                    f"{total} clients connected, each holding its snapshot",
+                    ours,
+                    bare,
+                    f"bare accept + {snapshot_bytes} B greeting",
+                    target,
+                    ours <= 1.0 if total == 1000 else None,
+                    unit="s",
+                ),
+                row(
+                    f"{total} clients: connections per second",
+                    total / ours,
+                    total / bare,
+                    "bare accept rate",
+                    "—",
+                    None,
+                    unit="/s",
+                ),
             ]
     return record("B2", "connect storm", rows, tiny=tiny)
 

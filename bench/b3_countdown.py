@@ -55,7 +55,9 @@ class SkewedClient:
         received = self.now()
         message = json.loads(payload)
         if message["type"] == "clock.pong":
-            self.sync.add_sample(message["client_time"], received, message["server_time"], message["clock_rate"])
+            self.sync.add_sample(
+                message["client_time"], received, message["server_time"], message["clock_rate"]
+            )
         elif message["type"] == "snapshot":
             self.deadline = message["rooms"][0]["deadline"]
 
@@ -80,7 +82,9 @@ async def browser_errors(base: str, token: str, deadline: float, pages: int) -> 
     errors: list[float] = []
     chooser = random.Random(11)
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
         try:
             opened = []
             for _ in range(pages):
@@ -92,7 +96,10 @@ async def browser_errors(base: str, token: str, deadline: float, pages: int) -> 
                 await page.goto(f"{base}/j/{token}")
                 opened.append(page)
             for page in opened:
-                await page.wait_for_function("() => window.consult && window.consult.clock.samples.length >= 6", timeout=15000)
+                await page.wait_for_function(
+                    "() => window.consult && window.consult.clock.samples.length >= 6",
+                    timeout=15000,
+                )
             for _ in range(INSTANTS):
                 for page in opened:
                     before = time.time() * 1000
@@ -121,10 +128,15 @@ async def main_async(clients_count: int, pages: int, tiny: bool) -> dict[str, An
                     json={"action": "start", "expected_version": 0},
                 )
                 deadline = started.json()["deadline"]
-            clients = [SkewedClient(chooser.uniform(-3_600_000, 3_600_000)) for _ in range(clients_count)]
+            clients = [
+                SkewedClient(chooser.uniform(-3_600_000, 3_600_000)) for _ in range(clients_count)
+            ]
             for skewed in clients:
                 skewed.client = await connect(
-                    "127.0.0.1", server.port, f"/ws?token={seeded.rooms[0].members[0]}", skewed.on_message
+                    "127.0.0.1",
+                    server.port,
+                    f"/ws?token={seeded.rooms[0].members[0]}",
+                    skewed.on_message,
                 )
             for _ in range(PINGS):
                 for skewed in clients:
@@ -154,13 +166,43 @@ async def main_async(clients_count: int, pages: int, tiny: bool) -> dict[str, An
         f"spread {max(spreads):.3f} ms; half min RTT {reference:.3f} ms; pages {page_errors[:3]}"
     )
     rows = [
-        row(f"{clients_count} skewed clients: countdown error p50", percentile(errors, 0.5), reference, "half min round trip", "—", None),
-        row(f"{clients_count} skewed clients: countdown error p99", p99, reference, "half min round trip", "<= 5 ms", p99 <= 5),
-        row(f"{clients_count} skewed clients: spread across clients (max)", max(spreads), reference, "half min round trip", "—", None),
+        row(
+            f"{clients_count} skewed clients: countdown error p50",
+            percentile(errors, 0.5),
+            reference,
+            "half min round trip",
+            "—",
+            None,
+        ),
+        row(
+            f"{clients_count} skewed clients: countdown error p99",
+            p99,
+            reference,
+            "half min round trip",
+            "<= 5 ms",
+            p99 <= 5,
+        ),
+        row(
+            f"{clients_count} skewed clients: spread across clients (max)",
+            max(spreads),
+            reference,
+            "half min round trip",
+            "—",
+            None,
+        ),
     ]
     if page_errors:
         page_p99 = percentile(page_errors, 0.99)
-        rows.append(row(f"{pages} real pages (Chromium): countdown error p99", page_p99, reference, "half min round trip", "<= 5 ms", page_p99 <= 5))
+        rows.append(
+            row(
+                f"{pages} real pages (Chromium): countdown error p99",
+                page_p99,
+                reference,
+                "half min round trip",
+                "<= 5 ms",
+                page_p99 <= 5,
+            )
+        )
     return record("B3", "countdown agreement", rows, tiny=tiny)
 
 

@@ -78,12 +78,17 @@ async def main_async(rooms: int, clients_count: int, seconds: float, tiny: bool)
             clients = plan_clients(seeded, clients_count)
             await connect_all(server.port, clients)
             uber = LoadClient(-1, seeded.uber, False)
-            uber.client = await connect("127.0.0.1", server.port, f"/ws?token={seeded.uber}", uber.on_message)
+            uber.client = await connect(
+                "127.0.0.1", server.port, f"/ws?token={seeded.uber}", uber.on_message
+            )
             uber.client.send_text(json.dumps({"type": "event.start_all"}))
             await asyncio.sleep(seconds)
             async with httpx.AsyncClient() as http:
                 stats = (
-                    await http.get(f"http://127.0.0.1:{server.port}/ops/stats", headers={"X-Admin-Key": ADMIN_KEY})
+                    await http.get(
+                        f"http://127.0.0.1:{server.port}/ops/stats",
+                        headers={"X-Admin-Key": ADMIN_KEY},
+                    )
                 ).json()
             close_all(clients)
             uber.client.close()
@@ -98,11 +103,46 @@ async def main_async(rooms: int, clients_count: int, seconds: float, tiny: bool)
     late_p99 = percentile(late, 0.99) * 1000
     rows = [
         row(f"{len(late)} transitions: early", early, 0, "—", "0", early == 0, unit="transitions"),
-        row("transition lateness p50", percentile(late, 0.5) * 1000, ref_p50, "idle call_at probe", "—", None),
-        row("transition lateness p99", late_p99, ref_p99, "idle call_at probe", "<= 10 ms", late_p99 <= 10),
-        row("transition lateness max", max(late, default=0) * 1000, ref_max, "idle call_at probe", "—", None),
-        row("event-loop lag p99", lag.get("p99_ms", float("nan")), ref_p99, "idle call_at probe", "—", None),
-        row("event-loop lag max", lag.get("max_ms", float("nan")), ref_max, "idle call_at probe", "—", None),
+        row(
+            "transition lateness p50",
+            percentile(late, 0.5) * 1000,
+            ref_p50,
+            "idle call_at probe",
+            "—",
+            None,
+        ),
+        row(
+            "transition lateness p99",
+            late_p99,
+            ref_p99,
+            "idle call_at probe",
+            "<= 10 ms",
+            late_p99 <= 10,
+        ),
+        row(
+            "transition lateness max",
+            max(late, default=0) * 1000,
+            ref_max,
+            "idle call_at probe",
+            "—",
+            None,
+        ),
+        row(
+            "event-loop lag p99",
+            lag.get("p99_ms", float("nan")),
+            ref_p99,
+            "idle call_at probe",
+            "—",
+            None,
+        ),
+        row(
+            "event-loop lag max",
+            lag.get("max_ms", float("nan")),
+            ref_max,
+            "idle call_at probe",
+            "—",
+            None,
+        ),
     ]
     return record("B4", "timer punctuality", rows, tiny=tiny)
 

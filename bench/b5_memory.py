@@ -59,7 +59,9 @@ async def per_connection_bare(total: int, hello_bytes: int) -> float:
 
         async def one(load: LoadClient) -> None:
             async with semaphore:
-                load.client = await connect("127.0.0.1", server.port, f"/ws?group={load.token}", load.on_message)
+                load.client = await connect(
+                    "127.0.0.1", server.port, f"/ws?group={load.token}", load.on_message
+                )
 
         await asyncio.gather(*(one(load) for load in clients))
         await quiesce(clients, quiet=1.0)
@@ -74,7 +76,17 @@ async def main_async(total: int, tiny: bool) -> dict[str, Any]:
         ours = await per_connection_ours(total, Path(workdir))
     bare = await per_connection_bare(total, 2048)
     print(f"B5 {total} idle connections: ours {ours:.1f} KiB each, bare {bare:.1f} KiB each")
-    rows = [row(f"{total} idle connections: RSS per connection", ours, bare, "bare websockets server", "<= 25 KiB", ours <= 25, unit="KiB")]
+    rows = [
+        row(
+            f"{total} idle connections: RSS per connection",
+            ours,
+            bare,
+            "bare websockets server",
+            "<= 25 KiB",
+            ours <= 25,
+            unit="KiB",
+        )
+    ]
     return record("B5", "memory", rows, tiny=tiny)
 
 

@@ -19,7 +19,9 @@ class ClockSync:
     offset: float | None = None
     samples: list[tuple[float, float]] = field(default_factory=list)  # (round trip, offset)
 
-    def add_sample(self, sent_at: float, received_at: float, server_time: float, rate: float = 1.0) -> float:
+    def add_sample(
+        self, sent_at: float, received_at: float, server_time: float, rate: float = 1.0
+    ) -> float:
         if rate != self.rate:
             self.rate = rate
             self.samples = []

@@ -47,7 +47,7 @@ def pin_to(core: int) -> str:
 
 
 def raise_file_limit() -> int:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return hard
 
@@ -228,7 +228,7 @@ def row(
 ) -> dict[str, Any]:
     ratio = None
     if reference not in (None, 0) and reference == reference:  # not NaN
-        ratio = round(ours / reference, 2)  # type: ignore[operator]
+        ratio = round(ours / reference, 2)
     return {
         "figure": figure,
         "ours": round(ours, 3),
