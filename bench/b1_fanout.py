@@ -47,6 +47,8 @@ async def measure_ours(total: int, workdir: Path) -> dict[str, Any]:
         )
         await quiesce(clients)
         uber.client.send_text(json.dumps({"type": "event.start_all"}))
+        while uber.first_after(0, b'"command.ok"') is None:  # every room has started
+            await asyncio.sleep(0.01)
         await quiesce(clients)
         by_room: dict[int, list[LoadClient]] = {}
         for load in clients:

@@ -82,6 +82,8 @@ async def main_async(rooms: int, clients_count: int, seconds: float, tiny: bool)
                 "127.0.0.1", server.port, f"/ws?token={seeded.uber}", uber.on_message
             )
             uber.client.send_text(json.dumps({"type": "event.start_all"}))
+            while uber.first_after(0, b'"command.ok"') is None:
+                await asyncio.sleep(0.01)
             await asyncio.sleep(seconds)
             async with httpx.AsyncClient() as http:
                 stats = (

@@ -135,6 +135,11 @@ class Hub:
         self._backplane = backplane
         self._process = f"{os.getpid()}-{secrets.token_hex(3)}"
         self._connections: dict[str, set[Connection]] = defaultdict(set)
+        # The same connections by room (None: uber moderators, who see every room),
+        # so a room's message touches that room's connections, not the whole event's.
+        self._by_room: dict[str, dict[str | None, set[Connection]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
         self._readers: dict[str, asyncio.Task[None]] = {}
         self._ready: dict[str, asyncio.Event] = {}
         # presence[event][room][process] = people connected through that process
@@ -180,6 +185,7 @@ class Hub:
     async def join(self, connection: Connection) -> None:
         event_id = connection.principal.event_id
         self._connections[event_id].add(connection)
+        self._by_room[event_id][connection.principal.room_id].add(connection)
         if event_id not in self._readers:
             ready = self._ready[event_id] = asyncio.Event()
             self._readers[event_id] = asyncio.create_task(
@@ -189,9 +195,13 @@ class Hub:
         self._presence_changed(event_id, connection.principal.room_id)
 
     async def leave(self, connection: Connection) -> None:
-        event_id = connection.principal.event_id
-        self._connections[event_id].discard(connection)
-        self._presence_changed(event_id, connection.principal.room_id)
+        self._forget(connection)
+        self._presence_changed(connection.principal.event_id, connection.principal.room_id)
+
+    def _forget(self, connection: Connection) -> None:
+        principal = connection.principal
+        self._connections[principal.event_id].discard(connection)
+        self._by_room[principal.event_id][principal.room_id].discard(connection)
 
     def generation(self, event_id: str) -> int:
         """Grows with every message of the event this process has seen (cache keys use it)."""
@@ -250,14 +260,19 @@ class Hub:
                     await self._receive_presence(event_id, header, payload)
 
     def _deliver(self, event_id: str, audience: Audience, payload: str) -> None:
-        for connection in tuple(self._connections.get(event_id, ())):
+        if audience.room_id is None:
+            targets = tuple(self._connections.get(event_id, ()))
+        else:
+            rooms = self._by_room[event_id]
+            targets = (*rooms.get(audience.room_id, ()), *rooms.get(None, ()))
+        for connection in targets:
             if audience.includes(connection.principal) and not connection.offer(payload):
                 self._drop(connection)
 
     def _drop(self, connection: Connection) -> None:
         connection.dropped = True
         connection.gone.set()
-        self._connections[connection.principal.event_id].discard(connection)
+        self._forget(connection)
         self.dropped_total += 1
         if self.on_dropped is not None:
             self.on_dropped(connection)
@@ -285,8 +300,8 @@ class Hub:
     async def _share_presence(self, event_id: str, room_id: str) -> None:
         people = [
             PersonView(role=connection.principal.access, label=connection.principal.label)
-            for connection in self._connections.get(event_id, ())
-            if connection.principal.room_id == room_id and not connection.dropped
+            for connection in self._by_room[event_id].get(room_id, ())
+            if not connection.dropped
         ]
         header = json.dumps({"room": room_id, "process": self._process})
         body = json.dumps([person.model_dump() for person in people])

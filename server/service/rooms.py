@@ -124,14 +124,13 @@ class RoomRunner:
         context = self.context
         instant = context.clock.now() if now is None else now
         batch = Batch()
+        decided: list[tuple[RoomRow, RunState, Protocol, engine.Transition, float | None]] = []
         async with context.sessions() as session, session.begin():
             rows = {row.id: row for row in await crud.get_rooms(session, room_ids=room_ids)}
             missing = [room_id for room_id in room_ids if room_id not in rows]
             if missing and not collect:
                 raise NotFound(f"no room with id {missing[0]!r}")
             room_ids = [room_id for room_id in room_ids if room_id in rows]
-            teams = await teams_of(session, list(rows.values()))
-            events: dict[str, EventRow] = {}
             for room_id in room_ids:
                 row = rows[room_id]
                 state = state_from_json(row.state_json)
@@ -143,43 +142,54 @@ class RoomRunner:
                         raise
                     batch.refused[room_id] = error
                     continue
-                next_due = engine.next_due(protocol, transition.state)
-                if transition.changed:
-                    saved = await crud.save_room_state(
-                        session,
-                        room_id=room_id,
-                        expected_version=row.version,
-                        state=transition.state,
-                        next_due=next_due,
-                    )
-                    if not saved:
-                        batch.lost.append(room_id)
-                        continue
-                    await crud.append_log(
-                        session,
-                        event_id=row.event_id,
-                        room_id=room_id,
-                        actor=actor,
-                        action=action,
-                        at=instant,
-                        version_before=state.version,
-                        version_after=transition.state.version,
-                        detail={
+                decided.append(
+                    (row, state, protocol, transition, engine.next_due(protocol, transition.state))
+                )
+            changed = [item for item in decided if item[3].changed]
+            saved = await crud.save_room_states(
+                session,
+                writes=[
+                    crud.StateWrite(row.id, row.version, transition.state, next_due)
+                    for row, _, _, transition, next_due in changed
+                ],
+            )
+            await crud.append_logs(
+                session,
+                rows=[
+                    {
+                        "event_id": row.event_id,
+                        "room_id": row.id,
+                        "actor": actor,
+                        "action": action,
+                        "at": instant,
+                        "version_before": state.version,
+                        "version_after": transition.state.version,
+                        "detail": {
                             **(detail or {}),
                             "events": [event_record(event) for event in transition.events],
                         },
-                    )
+                    }
+                    for row, state, _, transition, _ in changed
+                    if row.id in saved
+                ],
+            )
+            batch.lost = [row.id for row, *_ in changed if row.id not in saved]
+            kept = [item for item in decided if not item[3].changed or item[0].id in saved]
+            teams = await teams_of(session, [item[0] for item in kept])
+            events: dict[str, EventRow] = {}
+            for row, _, _, _, _ in kept:
                 if row.event_id not in events:
                     events[row.event_id] = await require_event(session, row.event_id)
-                view = room_view(
-                    protocol=protocol,
-                    row=row,
-                    state=transition.state,
-                    teams=teams,
-                    event=events[row.event_id],
-                    now=instant,
-                )
-                batch.applied[room_id] = Applied(view, transition, next_due)
+        for row, _, protocol, transition, next_due in kept:
+            view = room_view(
+                protocol=protocol,
+                row=row,
+                state=transition.state,
+                teams=teams,
+                event=events[row.event_id],
+                now=instant,
+            )
+            batch.applied[row.id] = Applied(view, transition, next_due)
         # Published only once committed: nobody hears of a change that could still roll back.
         for room_id, applied in batch.applied.items():
             context.schedule(f"room:{room_id}", applied.next_due)

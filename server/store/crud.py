@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -195,6 +197,66 @@ async def save_room_state(
     return bool(result.rowcount == 1)
 
 
+@dataclass(frozen=True, slots=True)
+class StateWrite:
+    room_id: str
+    expected_version: int
+    state: RunState
+    next_due: float | None
+
+
+async def save_room_states(session: AsyncSession, *, writes: Sequence[StateWrite]) -> set[str]:
+    """Compare-and-set many rooms; returns the ids whose write went through.
+
+    One statement for all of them where the driver reports how many rows an
+    ``executemany`` changed (SQLite does); one statement per room otherwise.
+    """
+    if not writes:
+        return set()
+    dialect = session.bind.dialect if session.bind is not None else None
+    if len(writes) == 1 or dialect is None or not dialect.supports_sane_multi_rowcount:
+        return {
+            write.room_id
+            for write in writes
+            if await save_room_state(
+                session,
+                room_id=write.room_id,
+                expected_version=write.expected_version,
+                state=write.state,
+                next_due=write.next_due,
+            )
+        }
+    table = RoomRow.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_old"))
+        .values(
+            state_json=bindparam("b_state"), version=bindparam("b_new"), next_due=bindparam("b_due")
+        )
+    )
+    encoded = {write.room_id: state_to_json(write.state) for write in writes}
+    result = await session.exec(
+        statement,
+        params=[
+            {
+                "b_id": write.room_id,
+                "b_old": write.expected_version,
+                "b_state": encoded[write.room_id],
+                "b_new": write.state.version,
+                "b_due": write.next_due,
+            }
+            for write in writes
+        ],
+    )
+    if result.rowcount == len(writes):
+        return set(encoded)
+    # Some lost a race: the rooms now holding exactly our state are ours.
+    query = select(RoomRow.id, RoomRow.state_json).where(col(RoomRow.id).in_(list(encoded)))
+    return {
+        room_id for room_id, text in (await session.exec(query)).all() if encoded[room_id] == text
+    }
+
+
 # -- the command log ---------------------------------------------------------------
 
 
@@ -223,6 +285,12 @@ async def append_log(
         )
     )
     await session.flush()
+
+
+async def append_logs(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Append many log rows in one statement (keys as ``append_log``'s arguments)."""
+    if rows:
+        await session.exec(insert(CommandLogRow.__table__), params=list(rows))  # type: ignore[attr-defined]
 
 
 async def read_log(

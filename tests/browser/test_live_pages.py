@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 
 from playwright.async_api import BrowserContext, expect
@@ -11,7 +10,7 @@ from playwright.async_api import BrowserContext, expect
 from server.clock import SystemClock
 from server.protocols import shipped_library
 from tests.browser.pages import IMPLIED_RECALL_ZERO, implied_zero, open_live, text
-from tests.live.harness import make_settings, running_server, set_up_event
+from tests.live.harness import free_port, make_settings, running_server, set_up_event
 
 CONSULTANCY = shipped_library().get("t4tla-consultancy")
 
@@ -111,13 +110,6 @@ async def test_the_dashboard_shows_every_room_and_a_recall_reaches_every_page_at
         zeros = [await page.evaluate(IMPLIED_RECALL_ZERO) for page in pages]
         assert max(zeros) - min(zeros) < 100, zeros
         await expect(pages[0].locator("#recall-count")).to_have_text(re.compile(r"^0:[12]\d$"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def test_pages_reconnect_after_a_server_restart_and_show_the_same_countdown(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,14 @@ class LiveServer:
         """Let the scheduler and the hub deliver what the last clock step caused."""
         for _ in range(20):
             await asyncio.sleep(0.005)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for servers that must restart on the same port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def make_settings(database: Path | None, **overrides: Any) -> Settings:

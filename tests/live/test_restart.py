@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,14 @@ import httpx
 
 from server.store import crud
 from tests.fakes import FakeClock
-from tests.live.harness import ADMIN_KEY, client, make_settings, running_server, set_up_event
+from tests.live.harness import (
+    ADMIN_KEY,
+    client,
+    free_port,
+    make_settings,
+    running_server,
+    set_up_event,
+)
 
 
 async def test_a_restart_mid_phase_keeps_the_same_remaining_time(tmp_path: Path) -> None:
@@ -81,13 +87,6 @@ async def test_a_phase_that_ended_while_down_advances_exactly_once(tmp_path: Pat
                 "deadline": t0 + 360,
             }
         ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
