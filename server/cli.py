@@ -95,6 +95,7 @@ def serve(
     import uvicorn
 
     from server.demo import create_demo
+    from server.fast_ws import ConsultWebSocketProtocol
     from server.main import create_app
     from server.service import Services
     from server.settings import Settings
@@ -131,7 +132,9 @@ def serve(
         application,
         host=settings.host,
         port=settings.port,
-        ws=settings.ws_implementation,
+        ws=ConsultWebSocketProtocol
+        if settings.ws_implementation == "auto"
+        else settings.ws_implementation,
         ws_per_message_deflate=False,  # compressing every frame costs more than it saves here
         ws_max_size=64 * 1024,  # client frames are small commands
         ws_max_queue=16,

@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.clock import Clock
+from server.fast_ws import ConsultWebSocketProtocol
 from server.main import create_app
 from server.service import Services
 from server.settings import Settings
@@ -82,6 +83,7 @@ async def running_server(
         port=port,
         log_level="warning",
         lifespan="on",
+        ws=ConsultWebSocketProtocol,
         ws_per_message_deflate=False,
     )
     server = uvicorn.Server(config)
