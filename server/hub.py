@@ -104,9 +104,9 @@ class Connection:
     dropped: bool = False
     live: bool = False
     """True once the snapshot is out: from then on, messages may go straight out."""
-    sending: bool = False
-    """The pump is between taking a message and having written it."""
     direct: SendNow | None = None
+    pumping: asyncio.Task[None] | None = None
+    """Sends what is queued; exists only while something is (idle connections hold no task)."""
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(maxsize=self.queue_size)
@@ -122,10 +122,11 @@ class Connection:
         """
         if self.dropped:
             return False
+        idle = self.pumping is None or self.pumping.done()
         if (
             self.direct is not None
             and self.live
-            and not self.sending
+            and idle
             and self.queue.empty()
             and self.direct(data if data is not None else text.encode())
         ):
@@ -135,19 +136,32 @@ class Connection:
         except asyncio.QueueFull:
             self.dropped = True
             return False
+        if self.live and idle:
+            self.pumping = asyncio.create_task(self._pump())
         return True
 
     async def send_now(self, text: str) -> None:
         await self.websocket.send_text(text)
 
-    async def pump(self) -> None:
-        """Send queued messages until cancelled or the client goes away."""
+    def go_live(self) -> None:
+        """The snapshot is out: send what queued up meanwhile, then send as messages come."""
         self.live = True
-        while True:
-            text = await self.queue.get()
-            self.sending = True
-            await self.websocket.send_text(text)
-            self.sending = False
+        if not self.queue.empty():
+            self.pumping = asyncio.create_task(self._pump())
+
+    async def _pump(self) -> None:
+        try:
+            while not self.queue.empty():
+                await self.websocket.send_text(self.queue.get_nowait())
+        except Exception:
+            self.dropped = True
+            self.gone.set()
+
+    async def stop(self) -> None:
+        if self.pumping is not None and not self.pumping.done():
+            self.pumping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.pumping
 
     async def close(self, code: int, reason: str) -> None:
         if self.websocket.client_state is WebSocketState.CONNECTED:
@@ -178,6 +192,7 @@ class Hub:
         self.on_dropped: Callable[[Connection], None] | None = None
         self.on_room_due: Callable[[str, float | None], None] | None = None
         self._generations: dict[str, int] = defaultdict(int)
+        self._closing: set[asyncio.Task[None]] = set()
         self._presence_dirty: set[tuple[str, str]] = set()
         self._presence_flush: asyncio.Task[None] | None = None
         """Told (room id, next deadline) for every room update from any process."""
@@ -304,6 +319,11 @@ class Hub:
         connection.dropped = True
         connection.gone.set()
         self._forget(connection)
+        closing = asyncio.create_task(
+            connection.close(DROP_CODE, "too slow: reconnect for a fresh snapshot")
+        )
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
         self.dropped_total += 1
         if self.on_dropped is not None:
             self.on_dropped(connection)

@@ -8,13 +8,14 @@ Rules:
 - Each frame is validated against the client union; a malformed or unknown
   frame gets an ``error`` naming what was wrong, and the connection stays
   open with nothing changed.
-- Replies go through the same bounded queue as broadcasts, so a client that
-  stops reading is dropped (close code 1013) without slowing anyone else.
+- Replies go out the same way as broadcasts (straight to the socket when it
+  is idle, else through the bounded queue), so a client that stops reading is
+  dropped (close code 1013) without slowing anyone else.
+- An idle connection holds one task, the one reading its frames.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -149,7 +150,8 @@ async def receive_loop(services: Services, connection: Connection) -> None:
                 code=error.code, message=error.message, request_id=request_id, field=error.field
             )
         if reply is not None and not connection.offer(reply.model_dump_json()):
-            connection.gone.set()
+            await connection.close(DROP_CODE, "too slow: reconnect for a fresh snapshot")
+            return
 
 
 @router.websocket("/ws")
@@ -169,33 +171,18 @@ async def live_channel(websocket: WebSocket, token: str | None = None) -> None:
     await hub.join(connection)
     metrics = websocket.app.state.metrics
     metrics.connections.inc()
-    tasks: list[asyncio.Task[None]] = []
     try:
         snapshot = await services.snapshots.snapshot(principal)
         await connection.send_now(snapshot.model_dump_json())
-        tasks = [
-            asyncio.create_task(connection.pump()),
-            asyncio.create_task(receive_loop(services, connection)),
-            asyncio.create_task(_wait(connection.gone)),
-        ]
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        if connection.gone.is_set():
-            await connection.close(DROP_CODE, "too slow: reconnect for a fresh snapshot")
-        for task in done:
-            failure = task.exception()
-            if failure is not None and not isinstance(failure, WebSocketDisconnect):
-                log.warning("websocket closed after an error: %r", failure)
+        connection.go_live()
+        # This task reads the client's frames; writes happen as messages arrive
+        # (see Connection.offer), so an idle connection holds no other task.
+        await receive_loop(services, connection)
     except WebSocketDisconnect:
         pass
+    except Exception as failure:
+        log.warning("websocket closed after an error: %r", failure)
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
+        await connection.stop()
         await hub.leave(connection)
         metrics.connections.dec()
-
-
-async def _wait(event: asyncio.Event) -> None:
-    await event.wait()
