@@ -96,7 +96,7 @@ def serve(
 
     from server.demo import create_demo
     from server.fast_ws import ConsultWebSocketProtocol
-    from server.main import create_app
+    from server.main import LiveChannelFirst, create_app
     from server.service import Services
     from server.settings import Settings
 
@@ -129,7 +129,7 @@ def serve(
 
     application = create_app(settings, on_ready=on_ready)
     uvicorn.run(
-        application,
+        LiveChannelFirst(application),
         host=settings.host,
         port=settings.port,
         ws=ConsultWebSocketProtocol

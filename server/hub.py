@@ -37,9 +37,9 @@ import json
 import logging
 import os
 import secrets
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -90,33 +90,36 @@ class Audience:
         return principal.access in self.access or principal.team_id in self.team_ids
 
 
-@dataclass(eq=False)
 class Connection:
-    """One websocket and its bounded outgoing queue."""
+    """One websocket, and a bounded queue of what could not be written at once."""
 
-    websocket: WebSocket
-    principal: Principal
-    queue_size: int
-    id: str = field(default_factory=lambda: secrets.token_hex(4))
-    queue: asyncio.Queue[str] = field(init=False)
-    gone: asyncio.Event = field(init=False)
-    """Set when the hub drops this connection; its endpoint then closes it."""
-    dropped: bool = False
-    live: bool = False
-    """True once the snapshot is out: from then on, messages may go straight out."""
-    direct: SendNow | None = None
-    pumping: asyncio.Task[None] | None = None
-    """Sends what is queued; exists only while something is (idle connections hold no task)."""
+    __slots__ = (
+        "direct",
+        "dropped",
+        "live",
+        "pending",
+        "principal",
+        "pumping",
+        "queue_size",
+        "websocket",
+    )
 
-    def __post_init__(self) -> None:
-        self.queue = asyncio.Queue(maxsize=self.queue_size)
-        self.gone = asyncio.Event()
-        self.direct = self.websocket.scope.get("extensions", {}).get(SEND_NOW)
+    def __init__(self, websocket: WebSocket, principal: Principal, queue_size: int) -> None:
+        self.websocket = websocket
+        self.principal = principal
+        self.queue_size = queue_size
+        self.pending: deque[str] = deque()
+        self.dropped = False
+        self.live = False
+        """True once the snapshot is out: from then on, messages may go straight out."""
+        self.pumping: asyncio.Task[None] | None = None
+        """Sends what is pending; exists only while something is (idle connections hold no task)."""
+        self.direct: SendNow | None = websocket.scope.get("extensions", {}).get(SEND_NOW)
 
     def offer(self, text: str, data: bytes | None = None) -> bool:
         """Send or queue a message without waiting; False if the client has fallen behind.
 
-        An idle connection (nothing queued, nothing being sent) is written to
+        An idle connection (nothing pending, nothing being sent) is written to
         at once when the server supports it; otherwise the message waits in
         the bounded queue, so order is kept either way.
         """
@@ -127,15 +130,14 @@ class Connection:
             self.direct is not None
             and self.live
             and idle
-            and self.queue.empty()
+            and not self.pending
             and self.direct(data if data is not None else text.encode())
         ):
             return True
-        try:
-            self.queue.put_nowait(text)
-        except asyncio.QueueFull:
+        if len(self.pending) >= self.queue_size:
             self.dropped = True
             return False
+        self.pending.append(text)
         if self.live and idle:
             self.pumping = asyncio.create_task(self._pump())
         return True
@@ -146,16 +148,15 @@ class Connection:
     def go_live(self) -> None:
         """The snapshot is out: send what queued up meanwhile, then send as messages come."""
         self.live = True
-        if not self.queue.empty():
+        if self.pending:
             self.pumping = asyncio.create_task(self._pump())
 
     async def _pump(self) -> None:
         try:
-            while not self.queue.empty():
-                await self.websocket.send_text(self.queue.get_nowait())
+            while self.pending:
+                await self.websocket.send_text(self.pending.popleft())
         except Exception:
             self.dropped = True
-            self.gone.set()
 
     async def stop(self) -> None:
         if self.pumping is not None and not self.pumping.done():
@@ -317,7 +318,6 @@ class Hub:
 
     def _drop(self, connection: Connection) -> None:
         connection.dropped = True
-        connection.gone.set()
         self._forget(connection)
         closing = asyncio.create_task(
             connection.close(DROP_CODE, "too slow: reconnect for a fresh snapshot")

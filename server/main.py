@@ -15,12 +15,13 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import Receive, Scope, Send
 
 from server.api import pages, rest, ws
 from server.api.deps import AdminDep
@@ -179,6 +180,27 @@ def create_app(
         )
 
     app.include_router(rest.router)
-    app.include_router(ws.router)
+    app.router.routes.append(ws.ROUTE)
     app.include_router(pages.router)
     return app
+
+
+class LiveChannelFirst:
+    """The ASGI app to serve: ``/ws`` goes straight to the live channel.
+
+    A websocket lives as long as a meeting; every middleware it passes
+    through keeps a coroutine frame alive for that long. The live channel
+    handles its own errors, so it skips the stack; everything else (HTTP,
+    lifespan) goes to the FastAPI app unchanged, which also still routes
+    ``/ws`` itself for anyone serving it directly.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == ws.ROUTE.path:
+            scope["app"] = self.app
+            await ws.live_channel(WebSocket(scope, receive, send))
+        else:
+            await self.app(scope, receive, send)

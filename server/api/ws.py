@@ -21,8 +21,9 @@ import json
 import logging
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
+from starlette.routing import WebSocketRoute
 
 from server.access import Principal
 from server.errors import ServiceError
@@ -49,7 +50,6 @@ from server.messages import (
 )
 from server.service import Services
 
-router = APIRouter()
 log = logging.getLogger(__name__)
 
 UNAUTHORIZED_CODE = 4401
@@ -137,7 +137,8 @@ async def receive_loop(services: Services, connection: Connection) -> None:
                 message="expected a text frame holding a JSON object, got a binary frame",
             )
             if not connection.offer(error.model_dump_json()):
-                connection.gone.set()
+                await connection.close(DROP_CODE, "too slow: reconnect for a fresh snapshot")
+                return
             continue
         request_id = request_id_of(text)
         try:
@@ -154,8 +155,11 @@ async def receive_loop(services: Services, connection: Connection) -> None:
             return
 
 
-@router.websocket("/ws")
-async def live_channel(websocket: WebSocket, token: str | None = None) -> None:
+async def live_channel(websocket: WebSocket) -> None:
+    """The ``/ws`` endpoint, mounted as a plain Starlette route (``ROUTE``): a
+    connection lives as long as a meeting, so it skips FastAPI's per-request
+    dependency machinery, which would be kept alive with it."""
+    token = websocket.query_params.get("token")
     services: Services = websocket.app.state.services
     await websocket.accept()
     try:
@@ -172,8 +176,9 @@ async def live_channel(websocket: WebSocket, token: str | None = None) -> None:
     metrics = websocket.app.state.metrics
     metrics.connections.inc()
     try:
-        snapshot = await services.snapshots.snapshot(principal)
-        await connection.send_now(snapshot.model_dump_json())
+        # Serialized straight away: the snapshot object is not kept for the
+        # connection's lifetime.
+        await connection.send_now((await services.snapshots.snapshot(principal)).model_dump_json())
         connection.go_live()
         # This task reads the client's frames; writes happen as messages arrive
         # (see Connection.offer), so an idle connection holds no other task.
@@ -186,3 +191,6 @@ async def live_channel(websocket: WebSocket, token: str | None = None) -> None:
         await connection.stop()
         await hub.leave(connection)
         metrics.connections.dec()
+
+
+ROUTE = WebSocketRoute("/ws", live_channel)

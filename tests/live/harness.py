@@ -24,7 +24,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from server.clock import Clock
 from server.fast_ws import ConsultWebSocketProtocol
-from server.main import create_app
+from server.main import LiveChannelFirst, create_app
 from server.service import Services
 from server.settings import Settings
 
@@ -78,7 +78,7 @@ async def running_server(
 ) -> AsyncIterator[LiveServer]:
     app = create_app(settings, clock=clock)
     config = uvicorn.Config(
-        app,
+        LiveChannelFirst(app),
         host="127.0.0.1",
         port=port,
         log_level="warning",
