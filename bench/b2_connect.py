@@ -27,7 +27,7 @@ from bench.common import (
 )
 from bench.load import LoadClient, close_all, connect_all, plan_clients, rooms_needed
 from bench.seed import seed
-from bench.wsclient import connect
+from bench.wsclient import WSClient, connect
 
 CONCURRENCY = 512
 
@@ -66,11 +66,17 @@ async def storm_bare(total: int, hello_bytes: int) -> float:
 
         async def one(load: LoadClient) -> None:
             async with semaphore:
+                greeted: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+                def on_message(client: WSClient, payload: bytes, at: float) -> None:
+                    load.on_message(client, payload, at)
+                    if not greeted.done():
+                        greeted.set_result(at)
+
                 load.client = await connect(
-                    "127.0.0.1", server.port, f"/ws?group={load.token}", load.on_message
+                    "127.0.0.1", server.port, f"/ws?group={load.token}", on_message
                 )
-                while not load.arrivals:
-                    await asyncio.sleep(0.005)
+                await greeted
 
         await asyncio.gather(*(one(load) for load in clients))
         seconds = time.perf_counter() - start

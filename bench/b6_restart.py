@@ -55,21 +55,22 @@ async def reconnect(
     """Reconnect like the web client; returns when this client holds a fresh snapshot."""
     assert load.client is not None
     await load.client.closed
-    load.snapshot_at = None
     attempt = 0
     while True:
         await asyncio.sleep(chooser.uniform(0, min(MAX_DELAY, BASE_DELAY * 2**attempt)))
         attempt += 1
+        arrived = load.expect_snapshot()
         try:
             load.client = await connect(
                 "127.0.0.1", port, f"/ws?token={load.token}", load.on_message
             )
         except OSError:
             continue
-        while load.snapshot_at is None and not load.client.closed.done():
-            await asyncio.sleep(0.01)
-        if load.snapshot_at is not None:
-            return load.snapshot_at - restarted_at
+        closed: asyncio.Future[Any] = load.client.closed
+        waiting: set[asyncio.Future[Any]] = {arrived, closed}
+        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        if arrived in done:
+            return arrived.result() - restarted_at
 
 
 async def main_async(rooms: int, clients_count: int, tiny: bool) -> dict[str, Any]:

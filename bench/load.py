@@ -27,10 +27,19 @@ class LoadClient:
     arrivals: list[tuple[float, bytes]] = field(default_factory=list)
     version: int = 0
     snapshot_at: float | None = None
+    snapshot: asyncio.Future[float] | None = None
+
+    def expect_snapshot(self) -> asyncio.Future[float]:
+        """A future set when the next snapshot arrives (no polling: the generator stays cheap)."""
+        self.snapshot_at = None
+        self.snapshot = asyncio.get_running_loop().create_future()
+        return self.snapshot
 
     def on_message(self, _: WSClient, payload: bytes, at: float) -> None:
         if self.snapshot_at is None and payload.startswith(b'{"type":"snapshot"'):
             self.snapshot_at = at
+            if self.snapshot is not None and not self.snapshot.done():
+                self.snapshot.set_result(at)
         head = payload[:96]
         if b"recall" in payload:
             head += b" recall"  # the marker may sit deep in the message
@@ -73,6 +82,7 @@ async def connect_all(port: int, clients: list[LoadClient], *, concurrency: int 
 
     async def one(load: LoadClient) -> None:
         async with semaphore:
+            arrived = load.expect_snapshot()
             for attempt in range(20):
                 try:
                     load.client = await connect(
@@ -81,8 +91,7 @@ async def connect_all(port: int, clients: list[LoadClient], *, concurrency: int 
                     break
                 except OSError:
                     await asyncio.sleep(0.05 * (attempt + 1))
-            while load.snapshot_at is None:
-                await asyncio.sleep(0.005)
+            await arrived
 
     await asyncio.gather(*(one(load) for load in clients))
     return time.perf_counter() - start
