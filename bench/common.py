@@ -227,7 +227,9 @@ def row(
     unit: str = "ms",
 ) -> dict[str, Any]:
     ratio = None
-    if reference not in (None, 0) and reference == reference:  # not NaN
+    if (
+        reference is not None and reference == reference and abs(reference) > 1e-3
+    ):  # not NaN, not ~0
         ratio = round(ours / reference, 2)
     return {
         "figure": figure,
