@@ -15,10 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    CLIENT_CORE,
-    install_uvloop,
-    pin_to,
-    raise_file_limit,
+    prepare_load_process,
     record,
     row,
     running,
@@ -122,9 +119,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 5000])
     parser.add_argument("--tiny", action="store_true")
     arguments = parser.parse_args()
-    pin_to(CLIENT_CORE)
-    raise_file_limit()
-    install_uvloop()
+    prepare_load_process()
     asyncio.run(main_async([10] if arguments.tiny else arguments.sizes, arguments.tiny))
 
 

@@ -23,11 +23,8 @@ from typing import Any
 
 from bench.clocksync import ClockSync
 from bench.common import (
-    CLIENT_CORE,
-    install_uvloop,
     percentile,
-    pin_to,
-    raise_file_limit,
+    prepare_load_process,
     record,
     row,
     running,
@@ -213,9 +210,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10)
     parser.add_argument("--tiny", action="store_true")
     arguments = parser.parse_args()
-    pin_to(CLIENT_CORE)
-    raise_file_limit()
-    install_uvloop()
+    prepare_load_process()
     if arguments.tiny:
         asyncio.run(main_async(5, 1, True))
     else:

@@ -24,13 +24,10 @@ import httpx
 
 from bench.common import (
     ADMIN_KEY,
-    CLIENT_CORE,
     ROOT,
     SERVER_CORE,
-    install_uvloop,
     percentile,
-    pin_to,
-    raise_file_limit,
+    prepare_load_process,
     record,
     row,
     running,
@@ -157,9 +154,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=45)
     parser.add_argument("--tiny", action="store_true")
     arguments = parser.parse_args()
-    pin_to(CLIENT_CORE)
-    raise_file_limit()
-    install_uvloop()
+    prepare_load_process()
     if arguments.tiny:
         asyncio.run(main_async(3, 6, 8, True))
     else:

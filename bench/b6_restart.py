@@ -20,11 +20,8 @@ from typing import Any
 import httpx
 
 from bench.common import (
-    CLIENT_CORE,
-    install_uvloop,
     percentile,
-    pin_to,
-    raise_file_limit,
+    prepare_load_process,
     record,
     row,
     start_ours,
@@ -149,9 +146,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=5000)
     parser.add_argument("--tiny", action="store_true")
     arguments = parser.parse_args()
-    pin_to(CLIENT_CORE)
-    raise_file_limit()
-    install_uvloop()
+    prepare_load_process()
     if arguments.tiny:
         asyncio.run(main_async(3, 8, True))
     else:

@@ -52,6 +52,13 @@ def raise_file_limit() -> int:
     return hard
 
 
+def prepare_load_process() -> None:
+    """The load generator's process: its own core, enough file descriptors, uvloop."""
+    pin_to(CLIENT_CORE)
+    raise_file_limit()
+    install_uvloop()
+
+
 def install_uvloop() -> None:
     import uvloop
 

@@ -43,10 +43,6 @@ class Principal:
     def can_see_room(self, room_id: str) -> bool:
         return self.is_uber or self.room_id == room_id
 
-    def require_room_visible(self, room_id: str) -> None:
-        if not self.can_see_room(room_id):
-            raise Forbidden(f"this {self.access} link only gives access to its own room")
-
     def require_room_control(self, room_id: str) -> None:
         if self.is_uber:
             return

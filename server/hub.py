@@ -38,7 +38,7 @@ import logging
 import os
 import secrets
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -168,9 +168,6 @@ class Connection:
         if self.websocket.client_state is WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.websocket.close(code=code, reason=reason), 1.0)
-
-
-PresenceListener = Callable[[str, list[PersonView]], Awaitable[None]]
 
 
 class Hub:

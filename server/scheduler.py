@@ -52,9 +52,6 @@ class Scheduler:
         if earliest is None or due < earliest:
             self._wake.set()
 
-    def due(self, key: str) -> float | None:
-        return self._due.get(key)
-
     def _earliest(self) -> tuple[float, str] | None:
         while self._heap:
             due, key = self._heap[0]

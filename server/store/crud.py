@@ -68,10 +68,6 @@ async def get_event(session: AsyncSession, *, event_id: str) -> EventRow | None:
     return await session.get(EventRow, event_id)
 
 
-async def list_events(session: AsyncSession) -> Sequence[EventRow]:
-    return (await session.exec(select(EventRow).order_by(col(EventRow.created_at)))).all()
-
-
 async def set_event_status(
     session: AsyncSession, *, event_id: str, status: str, recall_deadline: float | None = None
 ) -> None:
