@@ -1,8 +1,9 @@
 """A port of the web client's clock sync (web_client/static/js/clock.js), line for line.
 
 Rules (the same as the browser's): offset = server_time - midpoint * rate for
-each ping/pong; keep the last 16 samples; trust the 3 with the shortest round
-trips and take their median; server now = client now * rate + offset.
+each ping/pong; keep the last 16 samples; trust those within 1.5x (+1 ms) of
+the fastest round trip, at most 3, and take their median; server now = client
+now * rate + offset.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ class ClockSync:
         self.samples.append((round_trip, server_time - midpoint * rate))
         if len(self.samples) > KEPT_SAMPLES:
             self.samples.pop(0)
-        best = sorted(self.samples)[:BEST_SAMPLES]
+        ordered = sorted(self.samples)
+        limit = ordered[0][0] * 1.5 + 1
+        best = [sample for sample in ordered if sample[0] <= limit][:BEST_SAMPLES]
         offsets = sorted(offset for _, offset in best)
         self.offset = offsets[len(offsets) // 2]
         return self.offset

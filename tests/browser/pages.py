@@ -14,12 +14,17 @@ IMPLIED_RECALL_ZERO = (
 )
 
 
+FAST_ROUND_TRIP_MS = 40
+
+
 async def open_live(page: Page, url: str) -> Page:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     await page.goto(url)
     await page.wait_for_function("() => window.consult && window.consult.state.protocol")
     await page.wait_for_function("() => window.consult.clock.samples.length >= 3")
+    # As a page does within seconds of opening: hold at least one fast exchange.
+    await page.wait_for_function(f"() => window.consult.clock.minRoundTrip < {FAST_ROUND_TRIP_MS}")
     assert errors == []
     return page
 

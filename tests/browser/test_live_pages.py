@@ -125,12 +125,14 @@ async def test_pages_reconnect_after_a_server_restart_and_show_the_same_countdow
             await browser.new_page(), link(server.base_url, setup.members[0][0])
         )
         await moderator.click("[data-action=start]")
-        await expect(member.locator("#phase-title")).to_have_text("Explanation")
+        # The title alone also shows before the start: wait for the running room.
+        await expect(member.locator("#phase-card")).to_have_attribute("data-status", "running")
         before = await implied_zero(member)
     await expect(member.locator("#connection")).not_to_have_text("Connected")
     async with running_server(make_settings(database), SystemClock(), port=port):
         await expect(member.locator("#connection")).to_have_text("Connected", timeout=20_000)
         await member.wait_for_function("() => window.consult.clock.samples.length >= 3")
+        await expect(member.locator("#phase-card")).to_have_attribute("data-status", "running")
         after = await implied_zero(member)
         assert abs(after - before) < 100, (before, after)
         await expect(member.locator("#phase-title")).to_have_text("Explanation")

@@ -8,8 +8,9 @@
 //   server's time. Assuming the server answered half-way through the round
 //   trip, offset = serverTime - midpoint * rate.
 // - Only the samples with the shortest round trips are trusted (the fastest
-//   exchanges have the least queueing error); the offset is the median of the
-//   best few of the recent samples.
+//   exchanges have the least queueing error): of the recent samples, those
+//   within 1.5x (+1 ms) of the fastest one, at most three; the offset is their
+//   median. A slow exchange never outvotes a fast one.
 // - The server may run a rehearsal clock `rate` times faster than real time:
 //   server now = client now * rate + offset.
 
@@ -37,7 +38,9 @@ export class ClockSync {
     const midpoint = sentAt + roundTrip / 2;
     this.samples.push({ roundTrip, offset: serverTime - midpoint * rate });
     if (this.samples.length > KEPT_SAMPLES) this.samples.shift();
-    const best = [...this.samples].sort((a, b) => a.roundTrip - b.roundTrip).slice(0, BEST_SAMPLES);
+    const sorted = [...this.samples].sort((a, b) => a.roundTrip - b.roundTrip);
+    const limit = sorted[0].roundTrip * 1.5 + 1;
+    const best = sorted.filter((sample) => sample.roundTrip <= limit).slice(0, BEST_SAMPLES);
     const offsets = best.map((sample) => sample.offset).sort((a, b) => a - b);
     this.offset = offsets[Math.floor(offsets.length / 2)];
     return this.offset;

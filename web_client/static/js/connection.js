@@ -5,7 +5,9 @@
 //   re-renders from it, so nothing is lost across a reconnect.
 // - Reconnect delays grow exponentially from 0.5 s up to 15 s with full
 //   jitter, so hundreds of browsers do not return in one wave after a restart.
-// - Clock sync: a burst of pings after connecting, then one every 20 s.
+// - Clock sync: a burst of pings after connecting, one every 2 s for the next
+//   30 s (a burst taken while the machine was busy is soon outvoted by faster
+//   samples), then one every 20 s.
 // - Commands carry a request_id; send() resolves with the matching
 //   command.ok or rejects with the matching error.
 
@@ -14,6 +16,8 @@ import { ClockSync, clientNow } from "./clock.js";
 const BASE_DELAY = 500;
 const MAX_DELAY = 15000;
 const PING_BURST = 6;
+const PING_EARLY_EVERY = 2000;
+const PING_EARLY_FOR = 30000;
 const PING_EVERY = 20000;
 
 export class LiveConnection {
@@ -68,7 +72,14 @@ export class LiveConnection {
   pingBurst() {
     for (let i = 0; i < PING_BURST; i += 1) setTimeout(() => this.ping(), i * 150);
     clearInterval(this.pingTimer);
-    this.pingTimer = setInterval(() => this.ping(), PING_EVERY);
+    const connectedAt = Date.now();
+    this.pingTimer = setInterval(() => {
+      this.ping();
+      if (Date.now() - connectedAt > PING_EARLY_FOR) {
+        clearInterval(this.pingTimer);
+        this.pingTimer = setInterval(() => this.ping(), PING_EVERY);
+      }
+    }, PING_EARLY_EVERY);
   }
 
   ping() {
