@@ -13,9 +13,13 @@ Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 from server.errors import Forbidden
 from server.messages import AccessRole
+from server.store.models import AccessTokenRow
+
+ACCESS_ROLES = frozenset(get_args(AccessRole))
 
 
 def link_name(access: str) -> str:
@@ -64,3 +68,16 @@ class Principal:
                 f"help requests come from a room's moderator or team members; "
                 f"this is {link_name(self.access)}"
             )
+
+
+def principal_from_token(row: AccessTokenRow) -> Principal | None:
+    """The caller a stored token stands for; None for a role this server does not know."""
+    if row.role not in ACCESS_ROLES:
+        return None
+    return Principal(
+        access=row.role,  # type: ignore[arg-type]  # checked just above
+        event_id=row.event_id,
+        room_id=row.room_id,
+        team_id=row.team_id,
+        label=row.label,
+    )

@@ -85,11 +85,13 @@ class Audience:
         data = json.loads(header)
         return cls(data["r"], frozenset(data["a"]), frozenset(data["t"]))
 
-    def includes(self, principal: Principal) -> bool:
-        if self.room_id is not None and not principal.can_see_room(self.room_id):
-            return False
-        if not self.access and not self.team_ids:
-            return True
+    @property
+    def filtered(self) -> bool:
+        """Whether connections of the room (or event) need checking one by one."""
+        return bool(self.access or self.team_ids)
+
+    def selects(self, principal: Principal) -> bool:
+        """The access/team filter; which room is the hub's room index's business."""
         return principal.access in self.access or principal.team_id in self.team_ids
 
 
@@ -310,8 +312,11 @@ class Hub:
             rooms = self._by_room[event_id]
             targets = (*rooms.get(audience.room_id, ()), *rooms.get(None, ()))
         data = payload.encode()  # once per message, not once per client
+        filtered = audience.filtered
         for index, connection in enumerate(targets, start=1):
-            if audience.includes(connection.principal) and not connection.offer(payload, data):
+            if filtered and not audience.selects(connection.principal):
+                continue
+            if not connection.offer(payload, data):
                 self._drop(connection)
             if index % FAN_OUT_SLICE == 0:
                 await asyncio.sleep(0)  # let timers and other work run between slices

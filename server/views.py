@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from server.domain.protocol import Protocol
-from server.domain.state import RunState, projected_end
+from server.domain.state import RunState, Status, projected_end
 from server.messages import EventView, HelpView, RoomView, SeatView
 from server.store.models import EventRow, HelpRequestRow, RoomRow, TeamRow
 from server.timeline import seat_label
@@ -63,7 +63,7 @@ def room_view(
         phase_title=phase.title,
         phase_started_at=ms(state.phase_started_at),
         deadline=ms(state.deadline),
-        remaining_ms=ms(remaining) if state.status.value == "paused" else None,
+        remaining_ms=ms(remaining) if state.status is Status.PAUSED else None,
         phase_length_ms=(state.phase_seconds + state.added_seconds) * 1000.0,
         projected_end=ms(end),
         drift_seconds=None if end is None else round(end - planned_end, 3),

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from server.access import Principal
+from server.access import ACCESS_ROLES, Principal
 from server.domain import commands as cmd
 from server.domain import engine
 from server.domain.errors import EngineError
@@ -45,8 +45,6 @@ ROOM_COMMANDS: dict[RoomAction, type[cmd.Command]] = {
     "finish": cmd.Finish,
 }
 
-ACCESS_ROLES = frozenset({"uber", "moderator", "member", "observer"})
-
 
 def build_command(action: RoomAction, expected_version: int, seconds: float | None) -> cmd.Command:
     if action == "adjust_time":
@@ -58,10 +56,6 @@ def build_command(action: RoomAction, expected_version: int, seconds: float | No
     if seconds is not None:
         raise BadRequest(f"'seconds' only goes with adjust_time, not {action}", field="seconds")
     return ROOM_COMMANDS[action](expected_version)
-
-
-def _tick(protocol: Protocol, state: RunState, now: float) -> engine.Transition:
-    return engine.tick(protocol, state, now)
 
 
 def _handle(
@@ -146,7 +140,7 @@ class LiveOperations:
         (each its own version step), then the command.
         """
         room_ids = await self._room_ids(principal.event_id)
-        await self.runner.apply_many(room_ids, _tick, actor="timer", action="tick", now=now)
+        await self.runner.tick_many(room_ids, now=now)
 
         def transition(protocol: Protocol, state: RunState, at: float) -> engine.Transition:
             if state.status not in applies_to:
@@ -278,8 +272,9 @@ class LiveOperations:
         on_time: list[str] = []
         impossible: dict[str, str] = {}
         not_running: dict[str, str] = {}
-        for room_id in await self._room_ids(principal.event_id):
-            await self.runner.tick(room_id)
+        room_ids = await self._room_ids(principal.event_id)
+        await self.runner.tick_many(room_ids, now=now)
+        for room_id in room_ids:
             async with self.context.sessions() as session:
                 _, stored = await load_room(session, room_id)
             protocol = self.context.protocols.get(stored.protocol_id)

@@ -211,8 +211,8 @@ class RoomRunner:
         """The scheduler's call: apply whatever is due in this room now."""
         await self.apply(room_id, _tick, actor="timer", action="tick")
 
-    async def tick_many(self, room_ids: list[str]) -> None:
-        await self.apply_many(room_ids, _tick, actor="timer", action="tick")
+    async def tick_many(self, room_ids: list[str], *, now: float | None = None) -> None:
+        await self.apply_many(room_ids, _tick, actor="timer", action="tick", now=now)
 
 
 def _tick(protocol: Protocol, state: RunState, now: float) -> engine.Transition:

@@ -21,7 +21,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from server.access import Principal
+from server.access import Principal, principal_from_token
 from server.errors import Unauthorized
 from server.messages import EventView, HelpView, RoomView, Snapshot, YouView
 from server.service.context import Context, require_event
@@ -63,16 +63,9 @@ class Snapshots:
             row = await crud.resolve_token(session, token=token)
         if row is None:
             raise Unauthorized("this join link is not valid: ask an uber moderator for a new one")
-        access = row.role
-        if access not in ("uber", "moderator", "member", "observer"):
-            raise Unauthorized(f"this join link has an unknown role {access!r}")
-        principal = Principal(
-            access=access,  # type: ignore[arg-type]  # checked just above
-            event_id=row.event_id,
-            room_id=row.room_id,
-            team_id=row.team_id,
-            label=row.label,
-        )
+        principal = principal_from_token(row)
+        if principal is None:
+            raise Unauthorized(f"this join link has an unknown role {row.role!r}")
         if len(self._principals) >= PRINCIPAL_CACHE_SIZE:
             self._principals.clear()
         self._principals[token_hash] = principal
@@ -126,14 +119,8 @@ class Snapshots:
         async with self.context.sessions() as session:
             rows = await crud.all_tokens(session)
         for row in rows:
-            if row.role in ("uber", "moderator", "member", "observer"):
-                self._principals[row.token_hash] = Principal(
-                    access=row.role,  # type: ignore[arg-type]  # checked just above
-                    event_id=row.event_id,
-                    room_id=row.room_id,
-                    team_id=row.team_id,
-                    label=row.label,
-                )
+            if (principal := principal_from_token(row)) is not None:
+                self._principals[row.token_hash] = principal
         return len(rows)
 
     def _timeline(self, protocol_id: str) -> dict[str, Any]:
