@@ -8,9 +8,10 @@ from playwright.async_api import Page
 # zero: what it shows plus when it was read. Pages in one browser share a
 # clock, so equal values mean equal countdowns.
 IMPLIED_ZERO = "() => window.consult.remainingMs() + performance.timeOrigin + performance.now()"
+# Read from the page's own computation at the instant of the call, never from a
+# DOM attribute: those are refreshed at 4 Hz, so a sampled one is up to 250 ms old.
 IMPLIED_RECALL_ZERO = (
-    "() => Number(document.getElementById('recall-count').dataset.remainingMs)"
-    " + performance.timeOrigin + performance.now()"
+    "() => window.consult.recallRemainingMs() + performance.timeOrigin + performance.now()"
 )
 
 

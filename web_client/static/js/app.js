@@ -253,6 +253,12 @@ function recallDeadline() {
   return recalled ? recalled.recall_deadline : null;
 }
 
+// Milliseconds until the recall countdown reaches zero, computed at the instant of the call.
+function recallRemainingMs() {
+  const deadline = recallDeadline();
+  return deadline ? deadline - connection.clock.serverNow() : null;
+}
+
 function updateRecall() {
   const overlay = document.getElementById("recall");
   const deadline = recallDeadline();
@@ -260,7 +266,7 @@ function updateRecall() {
     overlay.hidden = true;
     return;
   }
-  const left = deadline - connection.clock.serverNow();
+  const left = recallRemainingMs();
   if (state.recallShown !== deadline) {
     state.recallShown = deadline;
     chime.play("recall");
@@ -275,7 +281,6 @@ function updateRecall() {
   const count = document.getElementById("recall-count");
   const text = left > 0 ? formatClock(left) : "0:00";
   if (count.textContent !== text) count.textContent = text;
-  count.dataset.remainingMs = String(Math.round(left));
   document.getElementById("recall-note").textContent =
     left > 0 ? "Please leave the breakout room when the countdown ends." : "Please return to the main room now.";
 }
@@ -383,6 +388,7 @@ window.consult = {
     const room = roomId ? state.rooms.get(roomId) : [...state.rooms.values()][0];
     return room ? remainingMs(room, connection.clock) : null;
   },
+  recallRemainingMs,
 };
 
 setUpSound();
