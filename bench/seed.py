@@ -48,16 +48,18 @@ async def seed(database: Path, *, rooms: int, now: float) -> Seeded:
             )
             result = Seeded(event.id, uber)
             for index in range(rooms):
-                teams = [
-                    await crud.add_team(
-                        session,
-                        event_id=event.id,
-                        name=f"Team {index}{side}",
-                        challenge="c" * 200,
-                        request="r" * 100,
-                    )
-                    for side in "AB"
-                ]
+                teams = await crud.add_teams(
+                    session,
+                    event_id=event.id,
+                    teams=[
+                        {
+                            "name": f"Team {index}{side}",
+                            "challenge": "c" * 200,
+                            "request": "r" * 100,
+                        }
+                        for side in "AB"
+                    ],
+                )
                 room = await crud.create_room(
                     session,
                     event_id=event.id,

@@ -15,11 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import get_args
 
+from server.domain.records import AccessGrant
 from server.errors import Forbidden
-from server.messages import AccessRole
-from server.store.models import AccessTokenRow
+from server.wire.messages import AccessRole
 
 ACCESS_ROLES = frozenset(get_args(AccessRole))
+
+
+_ROLE_NAMES = {
+    "uber": "an uber moderator",
+    "moderator": "the room's moderator",
+    "member": "a team member",
+    "observer": "an observer",
+}
 
 
 def link_name(access: str) -> str:
@@ -39,6 +47,11 @@ class Principal:
     @property
     def actor(self) -> str:
         return f"{self.access}:{self.label}" if self.label else self.access
+
+    @property
+    def name(self) -> str:
+        """How others see this caller in messages: the link's label, else its role."""
+        return self.label or _ROLE_NAMES[self.access]
 
     @property
     def is_uber(self) -> bool:
@@ -70,7 +83,7 @@ class Principal:
             )
 
 
-def principal_from_token(row: AccessTokenRow) -> Principal | None:
+def principal_from_grant(row: AccessGrant) -> Principal | None:
     """The caller a stored token stands for; None for a role this server does not know."""
     if row.role not in ACCESS_ROLES:
         return None

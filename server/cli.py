@@ -17,7 +17,7 @@ import typer
 from pydantic import SecretStr
 
 from server.protocols import ProtocolFileError, load_protocol_file, shipped_library
-from server.timeline import clock, render_text, timeline
+from server.wire.timeline import clock, render_text, timeline
 
 app = typer.Typer(
     help="consult: run structured professional-learning protocols in breakout rooms.",

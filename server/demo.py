@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from server.access import Principal
 from server.service import Link, Services
-from server.store import crud
+from server.wire.team import TeamCreate
 
 DEMO_TEAMS: tuple[dict[str, object], ...] = (
     {
@@ -124,13 +124,13 @@ async def create_demo(services: Services) -> DemoLinks:
     uber = Principal(
         access="uber", event_id=event.id, room_id=None, team_id=None, label="Demo setup"
     )
-    for team in DEMO_TEAMS:
-        await services.setup.add_team(uber, **team)  # type: ignore[arg-type]
+    added = await services.setup.add_teams(
+        uber, [TeamCreate.model_validate(team) for team in DEMO_TEAMS]
+    )
     rooms, _ = await services.setup.auto_pair(uber, by="tags")
     second_uber = await services.setup.create_link(uber, role="uber", label="Uber moderator 2")
     moderators, members, observers = [], [], []
-    async with services.context.sessions() as session:
-        teams = {team.id: team for team in await crud.list_teams(session, event_id=event.id)}
+    teams = {team.id: team for team in added}
     for index, room in enumerate(rooms):
         moderator = MODERATORS[index % len(MODERATORS)]
         link = await services.setup.create_link(

@@ -1,20 +1,33 @@
 """Errors the service raises for callers, with a stable code and an HTTP status.
 
 Rules: the message is written for the person who made the request and says
-what was wrong; raising one means nothing was changed.
+what was wrong; raising one means nothing was changed. A conflict may say
+which change got there first (``change``) and, for a fit to time that fitted
+no room, why room by room (``result``); both reach the client as they are.
 """
 
 from __future__ import annotations
+
+from server.wire.messages import ChangeView, FitResult
 
 
 class ServiceError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        change: ChangeView | None = None,
+        result: FitResult | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.change = change
+        self.result = result
 
 
 class BadRequest(ServiceError):
@@ -40,3 +53,13 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     code = "conflict"
     status = 409
+
+
+def error_body(error: ServiceError) -> dict[str, object]:
+    """The REST error object: code, message, field, and for conflicts what got there first."""
+    body: dict[str, object] = {"code": error.code, "message": error.message, "field": error.field}
+    if error.change is not None:
+        body["change"] = error.change.model_dump()
+    if error.result is not None:
+        body["result"] = error.result.model_dump()
+    return body

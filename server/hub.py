@@ -46,7 +46,7 @@ from starlette.websockets import WebSocket, WebSocketState
 from server.access import Principal
 from server.backplane import Backplane, SubscriptionClosed, SubscriptionLagged
 from server.fast_ws import SEND_NOW, SendNow
-from server.messages import PersonView, PresenceUpdated
+from server.wire.messages import PersonView, PresenceUpdated
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.encoders import jsonable_encoder
@@ -27,14 +27,15 @@ from server.api import pages, rest, ws
 from server.api.deps import AdminDep
 from server.assets import web_client_dir
 from server.backplane import create_backplane
-from server.clock import Clock, clock_for_speed
-from server.errors import ServiceError
+from server.clock import Clock
+from server.errors import ServiceError, error_body
 from server.fields import field_path
 from server.hub import Hub
 from server.metrics import Metrics
 from server.protocols import ProtocolLibrary, shipped_library
 from server.scheduler import Scheduler
 from server.service import Context, Services
+from server.service.rehearsal import server_clock
 from server.settings import Settings
 from server.store import crud
 from server.store.db import open_database, session_factory
@@ -53,9 +54,8 @@ async def _reload_deadlines(services: Services, scheduler: Scheduler) -> int:
         recalling = await crud.events_recalling(session)
     for room_id, due in rooms:
         scheduler.set(f"room:{room_id}", due)
-    for event in recalling:
-        if event.recall_deadline is not None:
-            scheduler.set(f"event:{event.id}", event.recall_deadline)
+    for event_id, deadline in recalling:
+        scheduler.set(f"event:{event_id}", deadline)
     return len(rooms)
 
 
@@ -76,50 +76,55 @@ def create_app(
             if settings.admin_key
             else secrets.token_urlsafe(18)
         )
-        engine = await open_database(settings.database_url)
-        backplane = create_backplane(settings.backplane_url, capacity=BACKPLANE_BUFFER)
-        await backplane.connect()
-        hub = Hub(backplane)
-        metrics = Metrics()
-        app.state.metrics = metrics
-        hub.on_dropped = lambda _connection: metrics.dropped.inc()
-        services_holder: list[Services] = []
+        async with AsyncExitStack() as resources:
+            # Each resource is released (in reverse order) however far start-up got.
+            engine = await open_database(
+                settings.database_url, upgrade_schema=settings.upgrade_database
+            )
+            resources.push_async_callback(engine.dispose)
+            sessions = session_factory(engine)
+            backplane = create_backplane(settings.backplane_url, capacity=BACKPLANE_BUFFER)
+            await backplane.connect()
+            resources.push_async_callback(backplane.disconnect)
+            hub = Hub(backplane)
+            resources.push_async_callback(hub.close)
+            metrics = Metrics()
+            app.state.metrics = metrics
+            hub.on_dropped = lambda _connection: metrics.dropped.inc()
+            services_holder: list[Services] = []
 
-        async def on_due(keys: list[str]) -> None:
-            await services_holder[0].on_due(keys)
+            async def on_due(keys: list[str]) -> None:
+                await services_holder[0].on_due(keys)
 
-        the_clock = clock or clock_for_speed(settings.clock_speed)
-        scheduler = Scheduler(the_clock, on_due)
-        hub.on_room_due = lambda room_id, due: scheduler.set(f"room:{room_id}", due)
-        scheduler.observe_lateness = metrics.transition_lateness.observe
-        context = Context(
-            settings=settings,
-            sessions=session_factory(engine),
-            protocols=protocols or shipped_library(),
-            clock=the_clock,
-            hub=hub,
-            schedule=scheduler.set,
-        )
-        services = Services(context)
-        services_holder.append(services)
-        app.state.services = services
-        app.state.scheduler = scheduler
-        try:
+            the_clock = clock or await server_clock(sessions, settings.clock_speed)
+            scheduler = Scheduler(the_clock, on_due)
+            hub.on_room_due = lambda room_id, due: scheduler.set(f"room:{room_id}", due)
+            scheduler.observe_lateness = metrics.transition_lateness.observe
+            context = Context(
+                settings=settings,
+                sessions=sessions,
+                protocols=protocols or shipped_library(),
+                clock=the_clock,
+                hub=hub,
+                schedule=scheduler.set,
+            )
+            services = Services(context)
+            services_holder.append(services)
+            app.state.services = services
+            app.state.scheduler = scheduler
             await _reload_deadlines(services, scheduler)
             await services.snapshots.preload_principals()
             scheduler.start()
+            resources.push_async_callback(scheduler.stop)
             metrics.start()
+            resources.push_async_callback(metrics.stop)
             if on_ready is not None:
                 await on_ready(services)
             app.state.ready = True
-            yield
-        finally:
-            app.state.ready = False
-            await metrics.stop()
-            await scheduler.stop()
-            await hub.close()
-            await backplane.disconnect()
-            await engine.dispose()
+            try:
+                yield
+            finally:
+                app.state.ready = False
 
     app = FastAPI(
         title="consult",
@@ -147,10 +152,7 @@ def create_app(
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, error: ServiceError) -> JSONResponse:
-        return JSONResponse(
-            {"error": {"code": error.code, "message": error.message, "field": error.field}},
-            status_code=error.status,
-        )
+        return JSONResponse({"error": error_body(error)}, status_code=error.status)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> JSONResponse:

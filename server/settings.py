@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     ws_implementation: Literal["auto", "websockets", "websockets-sansio", "wsproto"] = Field(
         "auto", description="uvicorn's websocket implementation"
     )
+    upgrade_database: bool | None = Field(
+        None,
+        description="Upgrade the schema at start: default yes for SQLite, no (check only) "
+        "for other databases, which `consult db upgrade` upgrades",
+    )
     fit_minimum_seconds: int = Field(60, ge=0, le=600)
     default_recall_seconds: int = Field(60, ge=10, le=120)
 

@@ -1,9 +1,11 @@
 """The REST API: setup, and the same live commands as the websocket.
 
 Rules: every route names its caller through ``PrincipalDep`` (or the admin
-key) and leaves the checks to the services; a refusal is an error body
-``{"error": {"code", "message", "field"}}`` with a 4xx status (a 422 for a
-malformed body also keeps FastAPI's ``detail`` list).
+key) and goes through the services, never to persistence; a refusal is an
+error body ``{"error": {"code", "message", "field"}}`` with a 4xx status
+(a conflict also says which change got there first, ``change``; a 422 for a
+malformed body also keeps FastAPI's ``detail`` list). Replies are typed: the
+same results as the websocket's ``command.ok``.
 """
 
 from __future__ import annotations
@@ -13,23 +15,36 @@ from fastapi import APIRouter, Request, status
 from server.api.deps import AdminDep, PrincipalDep, ServicesDep
 from server.api.schemas import (
     BroadcastBody,
+    EventActionBody,
     EventCreate,
     EventCreated,
     FitBody,
     HelpBody,
+    HelpMoveBody,
     LinkCreate,
     LinkOut,
     PairRequest,
+    PairResult,
     RecallBody,
     Result,
     RoomCommandBody,
     RoomCreate,
-    TeamCreate,
-    TeamOut,
+    RoomOut,
 )
-from server.messages import HelpView, RoomView, Snapshot
+from server.domain.records import Team
 from server.service import Link
-from server.store import crud
+from server.wire.messages import (
+    BroadcastResult,
+    FitResult,
+    HelpView,
+    PauseAllResult,
+    RecallResult,
+    ResumeAllResult,
+    RoomView,
+    Snapshot,
+    StartAllResult,
+)
+from server.wire.team import TeamCreate, TeamOut
 
 router = APIRouter(prefix="/api")
 
@@ -38,6 +53,23 @@ def link_out(link: Link) -> LinkOut:
     return LinkOut(
         role=link.role, label=link.label, url=link.url, room_id=link.room_id, team_id=link.team_id
     )
+
+
+def team_out(team: Team) -> TeamOut:
+    return TeamOut(
+        id=team.id,
+        name=team.name,
+        organisation=team.organisation,
+        members=list(team.members),
+        challenge=team.challenge,
+        request=team.request,
+        stage=team.stage,
+        tags=list(team.tags),
+    )
+
+
+def expected(body: EventActionBody | HelpMoveBody | None) -> int | None:
+    return None if body is None else body.expected_version
 
 
 # -- setup -------------------------------------------------------------------------
@@ -63,8 +95,8 @@ async def snapshot(principal: PrincipalDep, services: ServicesDep) -> Snapshot:
 
 @router.post("/teams", status_code=status.HTTP_201_CREATED, tags=["setup"])
 async def add_team(body: TeamCreate, principal: PrincipalDep, services: ServicesDep) -> TeamOut:
-    team = await services.setup.add_team(principal, **body.model_dump())
-    return TeamOut.model_validate(team, from_attributes=True)
+    (team,) = await services.setup.add_teams(principal, [body])
+    return team_out(team)
 
 
 @router.post(
@@ -85,15 +117,12 @@ async def import_teams(
     stage, tags; members and tags separated by semicolons). Any bad row imports nothing."""
     text = (await request.body()).decode("utf-8", errors="replace")
     teams = await services.setup.import_teams(principal, csv_text=text)
-    return [TeamOut.model_validate(team, from_attributes=True) for team in teams]
+    return [team_out(team) for team in teams]
 
 
 @router.get("/teams", tags=["setup"])
 async def list_teams(principal: PrincipalDep, services: ServicesDep) -> list[TeamOut]:
-    principal.require_uber("list every team")
-    async with services.context.sessions() as session:
-        teams = await crud.list_teams(session, event_id=principal.event_id)
-    return [TeamOut.model_validate(team, from_attributes=True) for team in teams]
+    return [team_out(team) for team in await services.setup.list_teams(principal)]
 
 
 @router.post("/rooms", status_code=status.HTTP_201_CREATED, tags=["setup"])
@@ -105,16 +134,19 @@ async def create_room(body: RoomCreate, principal: PrincipalDep, services: Servi
 
 
 @router.post("/rooms/pair", status_code=status.HTTP_201_CREATED, tags=["setup"])
-async def pair_rooms(body: PairRequest, principal: PrincipalDep, services: ServicesDep) -> Result:
+async def pair_rooms(
+    body: PairRequest, principal: PrincipalDep, services: ServicesDep
+) -> Result[PairResult]:
     """Pair every team not yet in a room, by shared topic tags and/or stage."""
     rooms, leftovers = await services.setup.auto_pair(principal, by=body.by)
     return Result(
-        detail={
-            "rooms": [
-                {"id": room.id, "label": room.label, "team_ids": room.team_ids} for room in rooms
+        detail=PairResult(
+            rooms=[
+                RoomOut(id=room.id, label=room.label, team_ids=list(room.team_ids))
+                for room in rooms
             ],
-            "unpaired_team_ids": [team.id for team in leftovers],
-        }
+            unpaired_team_ids=[team.id for team in leftovers],
+        )
     )
 
 
@@ -133,7 +165,7 @@ async def room_command(
     room_id: str, body: RoomCommandBody, principal: PrincipalDep, services: ServicesDep
 ) -> RoomView:
     """start, pause, resume, next, back, adjust_time, restart_phase or finish a room."""
-    return await services.live.room_command(
+    return await services.rooms.command(
         principal,
         room_id=room_id,
         action=body.action,
@@ -143,38 +175,60 @@ async def room_command(
 
 
 @router.post("/event/start-all", tags=["live"])
-async def start_all(principal: PrincipalDep, services: ServicesDep) -> Result:
-    return Result(detail=await services.live.start_all(principal))
+async def start_all(
+    principal: PrincipalDep, services: ServicesDep, body: EventActionBody | None = None
+) -> Result[StartAllResult]:
+    """Start every room that has not started, at one instant."""
+    return Result(detail=await services.event.start_all(principal, expected_version=expected(body)))
 
 
 @router.post("/event/pause-all", tags=["live"])
-async def pause_all(principal: PrincipalDep, services: ServicesDep) -> Result:
-    return Result(detail=await services.live.pause_all(principal))
+async def pause_all(
+    principal: PrincipalDep, services: ServicesDep, body: EventActionBody | None = None
+) -> Result[PauseAllResult]:
+    return Result(detail=await services.event.pause_all(principal, expected_version=expected(body)))
 
 
 @router.post("/event/resume-all", tags=["live"])
-async def resume_all(principal: PrincipalDep, services: ServicesDep) -> Result:
-    return Result(detail=await services.live.resume_all(principal))
+async def resume_all(
+    principal: PrincipalDep, services: ServicesDep, body: EventActionBody | None = None
+) -> Result[ResumeAllResult]:
+    return Result(
+        detail=await services.event.resume_all(principal, expected_version=expected(body))
+    )
 
 
 @router.post("/event/recall", tags=["live"])
-async def recall(body: RecallBody, principal: PrincipalDep, services: ServicesDep) -> Result:
-    return Result(detail=await services.live.recall(principal, seconds=body.seconds))
+async def recall(
+    body: RecallBody, principal: PrincipalDep, services: ServicesDep
+) -> Result[RecallResult]:
+    return Result(
+        detail=await services.event.recall(
+            principal, seconds=body.seconds, expected_version=body.expected_version
+        )
+    )
 
 
 @router.post("/event/fit-to-time", tags=["live"])
-async def fit_to_time(body: FitBody, principal: PrincipalDep, services: ServicesDep) -> Result:
+async def fit_to_time(
+    body: FitBody, principal: PrincipalDep, services: ServicesDep
+) -> Result[FitResult]:
     target = body.target.timestamp() if body.target is not None else None
     return Result(
-        detail=await services.live.fit_to_time(
-            principal, target=target, minimum_seconds=body.minimum_seconds
+        detail=await services.event.fit_to_time(
+            principal,
+            target=target,
+            minimum_seconds=body.minimum_seconds,
+            expected_version=body.expected_version,
         )
     )
 
 
 @router.post("/event/broadcast", tags=["live"])
-async def broadcast(body: BroadcastBody, principal: PrincipalDep, services: ServicesDep) -> Result:
-    return Result(detail=await services.live.broadcast(principal, **body.model_dump()))
+async def broadcast(
+    body: BroadcastBody, principal: PrincipalDep, services: ServicesDep
+) -> Result[BroadcastResult]:
+    return Result(detail=await services.event.broadcast(principal, **body.model_dump()))
 
 
 @router.post("/help", status_code=status.HTTP_201_CREATED, tags=["help"])
@@ -183,10 +237,14 @@ async def request_help(body: HelpBody, principal: PrincipalDep, services: Servic
 
 
 @router.post("/help/{help_id}/claim", tags=["help"])
-async def claim_help(help_id: str, principal: PrincipalDep, services: ServicesDep) -> HelpView:
-    return await services.help.claim(principal, help_id=help_id)
+async def claim_help(
+    help_id: str, principal: PrincipalDep, services: ServicesDep, body: HelpMoveBody | None = None
+) -> HelpView:
+    return await services.help.claim(principal, help_id=help_id, expected_version=expected(body))
 
 
 @router.post("/help/{help_id}/resolve", tags=["help"])
-async def resolve_help(help_id: str, principal: PrincipalDep, services: ServicesDep) -> HelpView:
-    return await services.help.resolve(principal, help_id=help_id)
+async def resolve_help(
+    help_id: str, principal: PrincipalDep, services: ServicesDep, body: HelpMoveBody | None = None
+) -> HelpView:
+    return await services.help.resolve(principal, help_id=help_id, expected_version=expected(body))

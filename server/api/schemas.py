@@ -1,4 +1,4 @@
-"""REST request bodies and responses (the websocket's are in ``server.messages``).
+"""REST request bodies and responses (the websocket's are in ``server.wire.messages``).
 
 Rules: times in requests are ISO 8601 with a time zone; times in responses
 are epoch milliseconds, like on the websocket. Unknown fields are refused.
@@ -6,11 +6,13 @@ are epoch milliseconds, like on the websocket. Unknown fields are refused.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from server.messages import AccessRole, RoomAction
+from server.wire.messages import AccessRole, RoomAction
+
+T = TypeVar("T")
 
 
 class _Body(BaseModel):
@@ -22,21 +24,6 @@ class EventCreate(_Body):
     protocol_id: str = Field("t4tla-consultancy", examples=["t4tla-consultancy"])
     scheduled_start: AwareDatetime
     main_room_at: AwareDatetime = Field(description="When everyone must be back in the main room")
-
-
-class TeamCreate(_Body):
-    name: str = Field(min_length=1, max_length=120)
-    organisation: str = Field("", max_length=200)
-    members: list[str] = Field(default_factory=list, max_length=50)
-    challenge: str = Field("", max_length=5000, description="The implementation challenge")
-    request: str = Field("", max_length=2000, description="The request for feedback")
-    stage: str = Field("", max_length=80, description="Stage of implementation")
-    tags: list[str] = Field(default_factory=list, max_length=20)
-
-
-class TeamOut(TeamCreate):
-    model_config = ConfigDict(extra="ignore")
-    id: str
 
 
 class RoomCreate(_Body):
@@ -76,10 +63,26 @@ class RoomCommandBody(_Body):
     seconds: float | None = None
 
 
+def _expected_version(what: str) -> int | None:
+    return Field(
+        None,
+        ge=0,
+        description=f"The {what} version the action was made against: refused with 409 "
+        "`conflict` if it has changed since. Without it, the version the server first reads.",
+    )
+
+
+class EventActionBody(_Body):
+    """Optional body of start-all, pause-all and resume-all."""
+
+    expected_version: int | None = _expected_version("event")
+
+
 class RecallBody(_Body):
     seconds: int | None = Field(
         None, ge=10, le=120, description="Default: the server's setting (60)"
     )
+    expected_version: int | None = _expected_version("event")
 
 
 class FitBody(_Body):
@@ -87,6 +90,13 @@ class FitBody(_Body):
         None, description="Default: main-room time minus the recall countdown"
     )
     minimum_seconds: int | None = Field(None, ge=0, le=600)
+    expected_version: int | None = _expected_version("event")
+
+
+class HelpMoveBody(_Body):
+    """Optional body of a help claim or resolve."""
+
+    expected_version: int | None = _expected_version("help request")
 
 
 class BroadcastBody(_Body):
@@ -99,5 +109,16 @@ class HelpBody(_Body):
     message: str = Field("", max_length=500)
 
 
-class Result(BaseModel):
-    detail: dict[str, Any]
+class Result(BaseModel, Generic[T]):
+    detail: T
+
+
+class RoomOut(BaseModel):
+    id: str
+    label: str
+    team_ids: list[str]
+
+
+class PairResult(BaseModel):
+    rooms: list[RoomOut]
+    unpaired_team_ids: list[str]

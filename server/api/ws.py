@@ -29,12 +29,15 @@ from server.access import Principal
 from server.errors import ServiceError
 from server.fields import field_path
 from server.hub import DROP_CODE, Connection
-from server.messages import (
+from server.service import Services
+from server.service.help import help_result
+from server.wire.messages import (
     BroadcastSend,
     ClientMessage,
     ClockPing,
     ClockPong,
     CommandOk,
+    CommandResult,
     ErrorMessage,
     FitToTime,
     HelpClaim,
@@ -44,11 +47,11 @@ from server.messages import (
     Recall,
     ResumeAll,
     RoomCommand,
+    RoomCommandResult,
     SnapshotRequest,
     StartAll,
     client_message_adapter,
 )
-from server.service import Services
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +79,8 @@ def request_id_of(text: str) -> str | None:
 
 async def dispatch(services: Services, principal: Principal, message: ClientMessage) -> Any:
     """Run one client message; returns the reply message (or None)."""
-    live, clock = services.live, services.context.clock
+    clock = services.context.clock
+    detail: CommandResult
     match message:
         case ClockPing():
             return ClockPong(
@@ -90,38 +94,68 @@ async def dispatch(services: Services, principal: Principal, message: ClientMess
             snapshot.request_id = message.request_id
             return snapshot
         case RoomCommand():
-            view = await live.room_command(
+            view = await services.rooms.command(
                 principal,
                 room_id=message.room_id,
                 action=message.action,
                 expected_version=message.expected_version,
                 seconds=message.seconds,
             )
-            detail: dict[str, Any] = {"room_id": view.id, "version": view.version}
+            detail = RoomCommandResult(room_id=view.id, version=view.version)
         case StartAll():
-            detail = await live.start_all(principal)
+            detail = await services.event.start_all(
+                principal, expected_version=message.expected_version
+            )
         case PauseAll():
-            detail = await live.pause_all(principal)
+            detail = await services.event.pause_all(
+                principal, expected_version=message.expected_version
+            )
         case ResumeAll():
-            detail = await live.resume_all(principal)
+            detail = await services.event.resume_all(
+                principal, expected_version=message.expected_version
+            )
         case Recall():
-            detail = await live.recall(principal, seconds=message.seconds)
+            detail = await services.event.recall(
+                principal, seconds=message.seconds, expected_version=message.expected_version
+            )
         case FitToTime():
             target = None if message.target is None else message.target / 1000
-            detail = await live.fit_to_time(
-                principal, target=target, minimum_seconds=message.minimum_seconds
+            detail = await services.event.fit_to_time(
+                principal,
+                target=target,
+                minimum_seconds=message.minimum_seconds,
+                expected_version=message.expected_version,
             )
         case BroadcastSend():
-            detail = await live.broadcast(
+            detail = await services.event.broadcast(
                 principal, text=message.text, room_id=message.room_id, role=message.role
             )
         case HelpRequest():
-            detail = (await services.help.request(principal, message=message.message)).model_dump()
+            detail = help_result(
+                await services.help.request(principal, message=message.message), message.type
+            )
         case HelpClaim():
-            detail = (await services.help.claim(principal, help_id=message.help_id)).model_dump()
+            help_view = await services.help.claim(
+                principal, help_id=message.help_id, expected_version=message.expected_version
+            )
+            detail = help_result(help_view, message.type)
         case HelpResolve():
-            detail = (await services.help.resolve(principal, help_id=message.help_id)).model_dump()
+            help_view = await services.help.resolve(
+                principal, help_id=message.help_id, expected_version=message.expected_version
+            )
+            detail = help_result(help_view, message.type)
     return CommandOk(request_id=message.request_id, detail=detail)
+
+
+def error_message(error: ServiceError, request_id: str | None) -> ErrorMessage:
+    return ErrorMessage(
+        code=error.code,
+        message=error.message,
+        request_id=request_id,
+        field=error.field,
+        change=error.change,
+        result=error.result,
+    )
 
 
 async def receive_loop(services: Services, connection: Connection) -> None:
@@ -147,9 +181,7 @@ async def receive_loop(services: Services, connection: Connection) -> None:
         except ValidationError as error:
             reply = validation_error(error, request_id)
         except ServiceError as error:
-            reply = ErrorMessage(
-                code=error.code, message=error.message, request_id=request_id, field=error.field
-            )
+            reply = error_message(error, request_id)
         if reply is not None and not connection.offer(reply.model_dump_json()):
             await connection.close(DROP_CODE, "too slow: reconnect for a fresh snapshot")
             return

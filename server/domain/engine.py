@@ -180,9 +180,31 @@ def tick(protocol: Protocol, state: RunState, now: float) -> Transition:
 
 
 def handle(protocol: Protocol, state: RunState, command: cmd.Command, now: float) -> Transition:
-    """Apply ``command`` at ``now``; raises ``EngineError`` and changes nothing if refused."""
+    """Apply ``command`` at ``now`` as one transition; raises ``EngineError`` if refused.
+
+    A timer step due at ``now`` is folded into the result (see ``command_steps``
+    for the two as separate version steps, which is what the server publishes).
+    """
+    steps = command_steps(protocol, state, command, now)
+    return Transition(steps[-1].state, tuple(event for step in steps for event in step.events))
+
+
+def command_steps(
+    protocol: Protocol, state: RunState, command: cmd.Command, now: float
+) -> tuple[Transition, ...]:
+    """The version steps a command makes at ``now``, each a change of its own.
+
+    A timer step due at ``now`` comes first (so a command and a deadline at the
+    same instant give the same result whichever was processed first), then the
+    command, judged against the run after that timer step. Raises ``EngineError``
+    if the command is refused: then nothing changes, not even the timer step.
+    """
     ticked = tick(protocol, state, now)
-    state = ticked.state
+    done = _apply(protocol, ticked.state, command, now)
+    return (ticked, done) if ticked.changed else (done,)
+
+
+def _apply(protocol: Protocol, state: RunState, command: cmd.Command, now: float) -> Transition:
     now = _effective_now(state, now)
     if command.expected_version != state.version:
         raise StaleVersion(expected=command.expected_version, actual=state.version)
@@ -194,8 +216,7 @@ def handle(protocol: Protocol, state: RunState, command: cmd.Command, now: float
             f"{state.status.value.replace('_', ' ')}; expected the room to be {expected}"
         )
     new_state, events = _HANDLERS[type(command)](protocol, state, command, now)
-    done = _finish_transition(new_state, events, now)
-    return Transition(done.state, ticked.events + done.events)
+    return _finish_transition(new_state, events, now)
 
 
 Handler = Callable[[Protocol, RunState, cmd.Command, float], tuple[RunState, list[ev.Event]]]

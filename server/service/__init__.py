@@ -1,36 +1,39 @@
 """The application services: what the REST routes and the websocket call.
 
 ``Services`` bundles them around one ``Context`` (settings, database sessions,
-protocols, clock, hub, scheduler hook), built by the app's lifespan.
+protocols, clock, hub, scheduler hook) and one ``WritePath``, the door every
+change to stored state goes through; built by the app's lifespan.
 """
 
 from __future__ import annotations
 
 from server.service.context import Context
+from server.service.event_wide import EventActions
 from server.service.help import HelpDesk
-from server.service.live import LiveOperations
-from server.service.rooms import RoomRunner
+from server.service.rooms import RoomCommands
 from server.service.setup import EventSetup, Link
 from server.service.snapshot import Snapshots
+from server.service.write_path import WritePath
 
 
 class Services:
     def __init__(self, context: Context) -> None:
         self.context = context
-        self.rooms = RoomRunner(context)
-        self.live = LiveOperations(context, self.rooms)
-        self.help = HelpDesk(context)
-        self.setup = EventSetup(context)
+        self.writes = WritePath(context)
+        self.rooms = RoomCommands(self.writes)
+        self.event = EventActions(context, self.writes)
+        self.help = HelpDesk(self.writes)
+        self.setup = EventSetup(context.settings, context.protocols, self.writes)
         self.snapshots = Snapshots(context)
 
     async def on_due(self, keys: list[str]) -> None:
-        """The scheduler's callback: rooms' timer steps (one batch), events' recall ends."""
-        rooms = [key.partition(":")[2] for key in keys if key.startswith("room:")]
-        if rooms:
-            await self.rooms.tick_many(rooms)
+        """The scheduler's callback: events' recall ends, then rooms' timer steps."""
         for key in keys:
             if key.startswith("event:"):
-                await self.live.finish_recall(key.partition(":")[2])
+                await self.event.end_recall(key.partition(":")[2])
+        rooms = [key.partition(":")[2] for key in keys if key.startswith("room:")]
+        if rooms:
+            await self.rooms.tick(rooms)
 
 
 __all__ = ["Context", "Link", "Services"]

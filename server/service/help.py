@@ -2,98 +2,114 @@
 
 Rules: a request records the room, the round and phase it was in, and the
 protocol role of whoever asked (a team's seat role that round, or the
-moderator's); every uber moderator and the room itself see every
-change; only uber moderators claim and resolve, and a request moves only
-forward (open -> claimed -> resolved).
+moderator's); every uber moderator and the room itself see every change;
+only uber moderators claim and resolve. Claim and resolve are
+compare-and-sets on the request's version through the one write path
+(``server.domain.help`` decides): two uber moderators acting at once give one
+change and one refusal naming who got there first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal
+
 from server.access import Principal
-from server.errors import Conflict, NotFound
-from server.hub import Audience
-from server.messages import HelpUpdated, HelpView
-from server.service.context import Context
-from server.service.rooms import load_room
+from server.domain import help as help_domain
+from server.domain.help import HelpConflict, HelpState
+from server.errors import Conflict
+from server.service.write_path import Tx, WritePath
 from server.store import crud
-from server.store.models import HelpRequestRow
-from server.views import help_view
+from server.wire.messages import HelpResult, HelpView
+from server.wire.views import help_view
+
+Move = Callable[..., HelpState]
 
 
 class HelpDesk:
-    def __init__(self, context: Context) -> None:
-        self.context = context
+    def __init__(self, writes: WritePath) -> None:
+        self.writes = writes
 
     async def request(self, principal: Principal, *, message: str) -> HelpView:
         principal.require_can_ask_for_help()
-        assert principal.room_id is not None
-        now = self.context.clock.now()
-        async with self.context.sessions() as session, session.begin():
-            row_room, state = await load_room(session, principal.room_id)
-            protocol = self.context.protocols.get(state.protocol_id)
+        room_id = principal.room_id
+        assert room_id is not None
+
+        async def attempt(tx: Tx) -> HelpView:
+            loaded = await tx.load_room(room_id, event_id=principal.event_id)
+            stored = loaded.rooms[0]
+            protocol = tx.protocols.get(stored.state.protocol_id)
             role = protocol.room.moderator
-            if principal.team_id in row_room.team_ids:
-                seat = row_room.team_ids.index(principal.team_id)
-                role = protocol.seating_for_round(state.round_index)[seat]
-            row = await crud.create_help_request(
-                session,
+            if principal.team_id in stored.room.team_ids:
+                seat = stored.room.team_ids.index(principal.team_id)
+                role = protocol.seating_for_round(stored.state.round_index)[seat]
+            created = await crud.create_help_request(
+                tx.session,
                 event_id=principal.event_id,
-                room_id=principal.room_id,
-                round_index=state.round_index,
-                phase_id=protocol.phases[state.phase_index].id,
+                room_id=room_id,
+                round_index=stored.state.round_index,
+                phase_id=protocol.phases[stored.state.phase_index].id,
                 role=role,
                 requested_by=principal.label,
                 message=message,
-                now=now,
+                now=tx.now,
             )
-            await crud.append_log(
-                session,
-                event_id=principal.event_id,
-                room_id=principal.room_id,
-                actor=principal.actor,
-                action="help.request",
-                at=now,
-                detail={"help_id": row.id, "message": message},
+            tx.log(
+                principal.event_id,
+                room_id,
+                principal.actor,
+                "help.request",
+                detail={"help_id": created.id, "message": message},
             )
-        return await self._publish(row)
+            tx.announce_help(created)
+            return help_view(created)
 
-    async def claim(self, principal: Principal, *, help_id: str) -> HelpView:
-        return await self._move(principal, help_id, to="claimed", allowed_from=("open",))
+        return await self.writes.run(attempt, what="this help request")
 
-    async def resolve(self, principal: Principal, *, help_id: str) -> HelpView:
-        return await self._move(principal, help_id, to="resolved", allowed_from=("open", "claimed"))
+    async def claim(
+        self, principal: Principal, *, help_id: str, expected_version: int | None = None
+    ) -> HelpView:
+        principal.require_uber("mark help requests claimed")
+        return await self._move(principal, help_id, expected_version, help_domain.claim, "claim")
+
+    async def resolve(
+        self, principal: Principal, *, help_id: str, expected_version: int | None = None
+    ) -> HelpView:
+        principal.require_uber("mark help requests resolved")
+        return await self._move(
+            principal, help_id, expected_version, help_domain.resolve, "resolve"
+        )
 
     async def _move(
-        self, principal: Principal, help_id: str, *, to: str, allowed_from: tuple[str, ...]
+        self,
+        principal: Principal,
+        help_id: str,
+        expected_version: int | None,
+        move: Move,
+        verb: str,
     ) -> HelpView:
-        principal.require_uber(f"mark help requests {to}")
-        now = self.context.clock.now()
-        async with self.context.sessions() as session, session.begin():
-            row = await crud.get_help_request(session, help_id=help_id)
-            if row is None or row.event_id != principal.event_id:
-                raise NotFound(f"no help request with id {help_id!r} in this event")
-            if row.status not in allowed_from:
-                claimed = f" by {row.claimed_by}" if row.claimed_by else ""
-                raise Conflict(f"this help request is already {row.status}{claimed}")
-            row.status = to
-            row.updated_at = now
-            if to == "claimed":
-                row.claimed_by = principal.label or principal.access
-            session.add(row)
-            await crud.append_log(
-                session,
-                event_id=principal.event_id,
-                room_id=row.room_id,
-                actor=principal.actor,
-                action=f"help.{to}",
-                at=now,
-                detail={"help_id": help_id},
-            )
-        return await self._publish(row)
+        expected = expected_version
 
-    async def _publish(self, row: HelpRequestRow) -> HelpView:
-        view = help_view(row)
-        await self.context.hub.publish(
-            row.event_id, HelpUpdated(help=view).model_dump_json(), Audience(room_id=row.room_id)
-        )
-        return view
+        async def attempt(tx: Tx) -> HelpView:
+            nonlocal expected
+            request = await tx.load_help(help_id, event_id=principal.event_id)
+            if expected is None:  # fixed at the first read: a retry never re-bases it
+                expected = request.state.version
+            try:
+                after = move(
+                    request.state, by=principal.name, now=tx.now, expected_version=expected
+                )
+            except HelpConflict as error:
+                raise Conflict(str(error)) from None
+            changed = tx.change_help(
+                request, after, actor=principal.actor, action=f"help.{after.status.value}"
+            )
+            return help_view(changed)
+
+        return await self.writes.run(attempt, what=f"help request {help_id} ({verb})")
+
+
+def help_result(
+    view: HelpView, kind: Literal["help.request", "help.claim", "help.resolve"]
+) -> HelpResult:
+    return HelpResult(kind=kind, **view.model_dump())

@@ -3,7 +3,12 @@
 Rules:
 - Only the admin key creates events; everything else is done with the
   event's uber moderator link.
-- A room takes as many teams as the protocol has seats, in seat order.
+- Every setup change goes through the one write path: its inserts and its
+  log row in one transaction, then a ``setup.changed`` so open pages refresh.
+- A room takes as many teams as the protocol has seats, in seat order, and a
+  team sits in at most one room: the seat table's unique constraint refuses
+  a second seat even when two uber moderators seat the same team at once
+  (the loser is judged again and told which room the team is in).
 - Automatic pairing groups teams that share topic tags or their stage of
   implementation (seed 000: "matched based on challenge/problem of practice or
   stage of implementation"): the best-matched pairs first, greedily; teams
@@ -14,22 +19,26 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.exc import IntegrityError
 
 from server.access import Principal, link_name
+from server.domain.records import Event, Room, Team
 from server.domain.state import RunState
 from server.errors import BadRequest, NotFound
-from server.messages import AccessRole, SetupChanged
-from server.service.context import Context, require_event
+from server.protocols import ProtocolLibrary
 from server.service.csv_import import parse_teams_csv
+from server.service.write_path import LostRace, Tx, WritePath
+from server.settings import Settings
 from server.store import crud
-from server.store.models import EventRow, RoomRow, TeamRow
+from server.wire.messages import AccessRole, SetupChanged
+from server.wire.team import TeamCreate
 
 PairBy = Literal["tags", "stage", "both"]
+SETUP_CHANGED = SetupChanged().model_dump_json()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +50,7 @@ class Link:
     team_id: str | None = None
 
 
-def match_score(a: TeamRow, b: TeamRow, by: PairBy) -> int:
+def match_score(a: Team, b: Team, by: PairBy) -> int:
     shared_tags = len({t.lower() for t in a.tags} & {t.lower() for t in b.tags})
     same_stage = int(bool(a.stage) and a.stage.lower() == b.stage.lower())
     if by == "tags":
@@ -51,9 +60,7 @@ def match_score(a: TeamRow, b: TeamRow, by: PairBy) -> int:
     return shared_tags + same_stage
 
 
-def pair_teams(
-    teams: Sequence[TeamRow], by: PairBy
-) -> tuple[list[tuple[TeamRow, TeamRow]], list[TeamRow]]:
+def pair_teams(teams: Sequence[Team], by: PairBy) -> tuple[list[tuple[Team, Team]], list[Team]]:
     """Greedy best-first pairing; ties keep the teams' order. Returns pairs and leftovers."""
     order = {team.id: index for index, team in enumerate(teams)}
     candidates = sorted(
@@ -61,7 +68,7 @@ def pair_teams(
         key=lambda pair: (-match_score(pair[0], pair[1], by), order[pair[0].id], order[pair[1].id]),
     )
     paired: set[str] = set()
-    pairs: list[tuple[TeamRow, TeamRow]] = []
+    pairs: list[tuple[Team, Team]] = []
     for a, b in candidates:
         if a.id in paired or b.id in paired:
             continue
@@ -71,15 +78,13 @@ def pair_teams(
 
 
 class EventSetup:
-    def __init__(self, context: Context) -> None:
-        self.context = context
-
-    async def _changed(self, event_id: str) -> None:
-        """Tell open pages that teams, rooms or moderators changed."""
-        await self.context.hub.publish(event_id, SetupChanged().model_dump_json())
+    def __init__(self, settings: Settings, protocols: ProtocolLibrary, writes: WritePath) -> None:
+        self.settings = settings
+        self.protocols = protocols
+        self.writes = writes
 
     def link_url(self, token: str) -> str:
-        return f"{self.context.settings.base_url}/j/{token}"
+        return f"{self.settings.base_url}/j/{token}"
 
     async def create_event(
         self,
@@ -89,76 +94,66 @@ class EventSetup:
         scheduled_start: float,
         main_room_at: float,
         uber_label: str = "Uber moderator",
-    ) -> tuple[EventRow, Link]:
-        if protocol_id not in self.context.protocols:
-            known = ", ".join(protocol.id for protocol in self.context.protocols)
+    ) -> tuple[Event, Link]:
+        if protocol_id not in self.protocols:
+            known = ", ".join(protocol.id for protocol in self.protocols)
             raise BadRequest(
                 f"unknown protocol {protocol_id!r}; expected one of: {known}", field="protocol_id"
             )
         if main_room_at <= scheduled_start:
             raise BadRequest("main_room_at must be after scheduled_start", field="main_room_at")
-        now = self.context.clock.now()
-        async with self.context.sessions() as session, session.begin():
+
+        async def attempt(tx: Tx) -> tuple[Event, str]:
             event = await crud.create_event(
-                session,
+                tx.session,
                 title=title,
                 protocol_id=protocol_id,
                 scheduled_start=scheduled_start,
                 main_room_at=main_room_at,
-                now=now,
+                now=tx.now,
             )
             token = await crud.create_token(
-                session, event_id=event.id, role="uber", label=uber_label, now=now
+                tx.session, event_id=event.id, role="uber", label=uber_label, now=tx.now
             )
-            await crud.append_log(
-                session,
-                event_id=event.id,
-                room_id=None,
-                actor="admin",
-                action="event.create",
-                at=now,
-            )
+            tx.log(event.id, None, "admin", "event.create")
+            return event, token
+
+        event, token = await self.writes.run(attempt, what="the new event")
         return event, Link("uber", uber_label, self.link_url(token))
 
-    async def add_team(
-        self,
-        principal: Principal,
-        *,
-        name: str,
-        organisation: str = "",
-        members: Sequence[str] = (),
-        challenge: str = "",
-        request: str = "",
-        stage: str = "",
-        tags: Sequence[str] = (),
-    ) -> TeamRow:
-        principal.require_uber("add teams")
-        async with self.context.sessions() as session, session.begin():
-            team = await crud.add_team(
-                session,
-                event_id=principal.event_id,
-                name=name,
-                organisation=organisation,
-                members=members,
-                challenge=challenge,
-                request=request,
-                stage=stage,
-                tags=tags,
-            )
-        await self._changed(principal.event_id)
-        return team
+    async def list_teams(self, principal: Principal) -> list[Team]:
+        principal.require_uber("list every team")
 
-    async def import_teams(self, principal: Principal, *, csv_text: str) -> list[TeamRow]:
+        return await self.writes.read(
+            lambda session: crud.list_teams(session, event_id=principal.event_id)
+        )
+
+    async def add_teams(self, principal: Principal, teams: Sequence[TeamCreate]) -> list[Team]:
+        """Add teams (all or none)."""
+        principal.require_uber("add teams")
+
+        async def attempt(tx: Tx) -> list[Team]:
+            added = await crud.add_teams(
+                tx.session,
+                event_id=principal.event_id,
+                teams=[team.model_dump() for team in teams],
+            )
+            tx.log(
+                principal.event_id,
+                None,
+                principal.actor,
+                "setup.add_teams",
+                detail={"team_ids": [team.id for team in added]},
+            )
+            tx.publish(principal.event_id, SETUP_CHANGED)
+            return added
+
+        return await self.writes.run(attempt, what="the teams")
+
+    async def import_teams(self, principal: Principal, *, csv_text: str) -> list[Team]:
         """Add every team of a CSV file, or none if any row is wrong."""
         principal.require_uber("import teams")
-        records = parse_teams_csv(csv_text)
-        async with self.context.sessions() as session, session.begin():
-            teams = [
-                await crud.add_team(session, event_id=principal.event_id, **asdict(record))
-                for record in records
-            ]
-        await self._changed(principal.event_id)
-        return teams
+        return await self.add_teams(principal, parse_teams_csv(csv_text))
 
     async def create_room(
         self,
@@ -168,32 +163,45 @@ class EventSetup:
         label: str | None = None,
         video_room: str = "",
         moderator_name: str = "",
-    ) -> RoomRow:
+    ) -> Room:
         principal.require_uber("create rooms")
-        async with self.context.sessions() as session, session.begin():
+
+        async def attempt(tx: Tx) -> Room:
             room = await self._create_room(
-                session,
+                tx,
                 principal.event_id,
                 team_ids=team_ids,
                 label=label,
                 video_room=video_room,
                 moderator_name=moderator_name,
             )
-        await self._changed(principal.event_id)
-        return room
+            tx.log(
+                principal.event_id,
+                room.id,
+                principal.actor,
+                "setup.create_room",
+                detail={"team_ids": list(team_ids)},
+            )
+            tx.publish(principal.event_id, SETUP_CHANGED)
+            return room
+
+        return await self.writes.run(attempt, what="the rooms")
 
     async def _create_room(
         self,
-        session: AsyncSession,
+        tx: Tx,
         event_id: str,
         *,
         team_ids: Sequence[str],
         label: str | None,
         video_room: str,
         moderator_name: str,
-    ) -> RoomRow:
-        event = await require_event(session, event_id)
-        protocol = self.context.protocols.get(event.protocol_id)
+        position: int | None = None,
+    ) -> Room:
+        event = await crud.get_event(tx.session, event_id=event_id)
+        if event is None:
+            raise NotFound(f"no event with id {event_id!r}")
+        protocol = self.protocols.get(event.protocol_id)
         seats = protocol.room.seats
         if len(team_ids) != seats:
             raise BadRequest(
@@ -202,10 +210,10 @@ class EventSetup:
             )
         if len(set(team_ids)) != len(team_ids):
             raise BadRequest("a team can only take one seat in a room", field="team_ids")
-        existing = await crud.list_rooms(session, event_id=event_id)
-        seated = {team_id: room.label for room in existing for team_id in room.team_ids}
+        seated = await crud.seated_team_ids(tx.session, event_id=event_id)
+        teams = {team.id: team for team in await crud.get_teams(tx.session, team_ids=team_ids)}
         for index, team_id in enumerate(team_ids):
-            team = await crud.get_team(session, team_id=team_id)
+            team = teams.get(team_id)
             if team is None or team.event_id != event_id:
                 raise BadRequest(
                     f"no team with id {team_id!r} in this event", field=f"team_ids[{index}]"
@@ -214,57 +222,69 @@ class EventSetup:
                 raise BadRequest(
                     f"{team.name} is already in {seated[team_id]}", field=f"team_ids[{index}]"
                 )
-        position = len(existing) + 1
-        return await crud.create_room(
-            session,
-            event_id=event_id,
-            label=label or f"Room {position}",
-            team_ids=team_ids,
-            state=RunState(protocol.id),
-            position=position,
-            video_room=video_room,
-            moderator_name=moderator_name,
-        )
+        if position is None:
+            position = await crud.room_count(tx.session, event_id=event_id) + 1
+        try:
+            return await crud.create_room(
+                tx.session,
+                event_id=event_id,
+                label=label or f"Room {position}",
+                team_ids=team_ids,
+                state=RunState(protocol.id),
+                position=position,
+                video_room=video_room,
+                moderator_name=moderator_name,
+            )
+        except IntegrityError:
+            # Another uber moderator seated one of these teams meanwhile: judge again.
+            raise LostRace("a seat") from None
 
-    async def auto_pair(
-        self, principal: Principal, *, by: PairBy
-    ) -> tuple[list[RoomRow], list[TeamRow]]:
+    async def auto_pair(self, principal: Principal, *, by: PairBy) -> tuple[list[Room], list[Team]]:
         """Pair every team not yet in a room; returns the new rooms and the teams left over."""
         principal.require_uber("pair teams")
-        async with self.context.sessions() as session, session.begin():
-            event = await require_event(session, principal.event_id)
-            protocol = self.context.protocols.get(event.protocol_id)
+
+        async def attempt(tx: Tx) -> tuple[list[Room], list[Team]]:
+            event = await crud.get_event(tx.session, event_id=principal.event_id)
+            if event is None:
+                raise NotFound(f"no event with id {principal.event_id!r}")
+            protocol = self.protocols.get(event.protocol_id)
             if protocol.room.seats != 2:
                 raise BadRequest(
                     f"automatic pairing makes rooms of two teams; {protocol.title} rooms take "
                     f"{protocol.room.seats}: create its rooms by hand",
                     field="by",
                 )
-            seated = {
-                team_id
-                for room in await crud.list_rooms(session, event_id=principal.event_id)
-                for team_id in room.team_ids
-            }
+            seated = await crud.seated_team_ids(tx.session, event_id=principal.event_id)
             free = [
                 team
-                for team in await crud.list_teams(session, event_id=principal.event_id)
+                for team in await crud.list_teams(tx.session, event_id=principal.event_id)
                 if team.id not in seated
             ]
             pairs, leftovers = pair_teams(free, by)
-            rooms = []
-            for a, b in pairs:
-                rooms.append(
-                    await self._create_room(
-                        session,
-                        principal.event_id,
-                        team_ids=[a.id, b.id],
-                        label=None,
-                        video_room="",
-                        moderator_name="",
-                    )
+            first = await crud.room_count(tx.session, event_id=principal.event_id) + 1
+            rooms = [
+                await self._create_room(
+                    tx,
+                    principal.event_id,
+                    team_ids=[a.id, b.id],
+                    label=None,
+                    video_room="",
+                    moderator_name="",
+                    position=first + index,
                 )
-        await self._changed(principal.event_id)
-        return rooms, leftovers
+                for index, (a, b) in enumerate(pairs)
+            ]
+            tx.log(
+                principal.event_id,
+                None,
+                principal.actor,
+                "setup.pair",
+                detail={"by": by, "room_ids": [room.id for room in rooms]},
+            )
+            tx.publish(principal.event_id, SETUP_CHANGED)
+            return rooms, leftovers
+
+        return await self.writes.run(attempt, what="the rooms")
 
     async def create_link(
         self,
@@ -276,8 +296,8 @@ class EventSetup:
         label: str = "",
     ) -> Link:
         principal.require_uber("make join links")
-        now = self.context.clock.now()
-        async with self.context.sessions() as session, session.begin():
+
+        async def attempt(tx: Tx) -> str:
             if role == "uber":
                 if room_id or team_id:
                     raise BadRequest(
@@ -286,9 +306,8 @@ class EventSetup:
             else:
                 if room_id is None:
                     raise BadRequest(f"{link_name(role)} needs a room_id", field="room_id")
-                room = await crud.get_room(session, room_id=room_id)
-                if room is None or room.event_id != principal.event_id:
-                    raise NotFound(f"no room with id {room_id!r} in this event")
+                loaded = await tx.load_room(room_id, event_id=principal.event_id)
+                room = loaded.rooms[0].room
                 if role == "member":
                     if team_id is None or team_id not in room.team_ids:
                         raise BadRequest(
@@ -298,17 +317,25 @@ class EventSetup:
                 elif team_id is not None:
                     raise BadRequest(f"{link_name(role)} takes no team_id", field="team_id")
                 if role == "moderator" and label:
-                    room.moderator_name = label
-                    session.add(room)
+                    await crud.set_moderator_name(tx.session, room_id=room_id, name=label)
+                    tx.publish(principal.event_id, SETUP_CHANGED)
             token = await crud.create_token(
-                session,
+                tx.session,
                 event_id=principal.event_id,
                 role=role,
                 room_id=room_id,
                 team_id=team_id,
                 label=label,
-                now=now,
+                now=tx.now,
             )
-        if role == "moderator" and label:
-            await self._changed(principal.event_id)
+            tx.log(
+                principal.event_id,
+                room_id,
+                principal.actor,
+                "setup.create_link",
+                detail={"role": role, "team_id": team_id, "label": label},
+            )
+            return token
+
+        token = await self.writes.run(attempt, what="the links")
         return Link(role, label, self.link_url(token), room_id, team_id)

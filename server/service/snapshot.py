@@ -21,14 +21,13 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from server.access import Principal, principal_from_token
-from server.errors import Unauthorized
-from server.messages import EventView, HelpView, RoomView, Snapshot, YouView
-from server.service.context import Context, require_event
+from server.access import Principal, principal_from_grant
+from server.errors import NotFound, Unauthorized
+from server.service.context import Context
 from server.store import crud
-from server.store.codec import state_from_json
-from server.timeline import timeline
-from server.views import event_view, help_view, room_view
+from server.wire.messages import EventView, HelpView, RoomView, Snapshot, YouView
+from server.wire.timeline import timeline
+from server.wire.views import event_view, help_view, room_view
 
 SNAPSHOT_TTL = 1.0
 """Seconds a cached view may be reused (time-derived fields such as drift move)."""
@@ -63,7 +62,7 @@ class Snapshots:
             row = await crud.resolve_token(session, token=token)
         if row is None:
             raise Unauthorized("this join link is not valid: ask an uber moderator for a new one")
-        principal = principal_from_token(row)
+        principal = principal_from_grant(row)
         if principal is None:
             raise Unauthorized(f"this join link has an unknown role {row.role!r}")
         if len(self._principals) >= PRINCIPAL_CACHE_SIZE:
@@ -87,21 +86,24 @@ class Snapshots:
 
     async def _read_views(self, event_id: str, generation: int, now: float) -> _Views:
         async with self.context.sessions() as session:
-            event = await require_event(session, event_id)
-            protocol = self.context.protocols.get(event.protocol_id)
-            rows = list(await crud.list_rooms(session, event_id=event.id))
-            teams = {team.id: team for team in await crud.list_teams(session, event_id=event.id)}
-            help_rows = await crud.list_help_requests(session, event_id=event.id)
+            loaded = await crud.load_event(session, event_id=event_id)
+            help_requests = await crud.list_help_requests(session, event_id=event_id)
+        if event_id not in loaded.events:
+            raise NotFound(f"no event with id {event_id!r}")
+        event = loaded.events[event_id]
+        stored_rooms = sorted(
+            loaded.rooms, key=lambda stored: (stored.room.position, stored.room.id)
+        )
         rooms = [
             room_view(
-                protocol=protocol,
-                row=row,
-                state=state_from_json(row.state_json),
-                teams=teams,
-                event=event,
+                protocol=self.context.protocols.get(stored.state.protocol_id),
+                room=stored.room,
+                state=stored.state,
+                teams=loaded.teams,
+                scheduled_start=event.scheduled_start,
                 now=now,
             )
-            for row in rows
+            for stored in stored_rooms
         ]
         views = _Views(
             generation=generation,
@@ -109,7 +111,7 @@ class Snapshots:
             event=event_view(event),
             rooms=rooms,
             rooms_by_id={room.id: room for room in rooms},
-            help=[help_view(row) for row in help_rows],
+            help=[help_view(request) for request in help_requests],
         )
         self._views[event_id] = views
         return views
@@ -117,9 +119,9 @@ class Snapshots:
     async def preload_principals(self) -> int:
         """Read every join token once (at start), so connecting needs no query."""
         async with self.context.sessions() as session:
-            rows = await crud.all_tokens(session)
+            rows = await crud.all_grants(session)
         for row in rows:
-            if (principal := principal_from_token(row)) is not None:
+            if (principal := principal_from_grant(row)) is not None:
                 self._principals[row.token_hash] = principal
         return len(rows)
 

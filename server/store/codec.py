@@ -1,26 +1,53 @@
-"""RunState to and from JSON text, for the room table.
+"""RunState to and from JSON text, for the room table, with a format version inside.
 
-Rules: every field of ``RunState`` is written; reading refuses unknown
-fields, so a state written by a newer version is never silently mangled.
+Rules:
+- Every field of ``RunState`` is written, with ``"format": FORMAT``.
+- Reading upgrades older formats step by step (``UPGRADES``) before building
+  the state, so a room written by an older server reads as it always did; the
+  next write stores it in the current format. No migration has to rewrite
+  every room.
+- Reading refuses unknown fields and formats newer than this code knows, so
+  a state written by a newer version is never silently mangled.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from typing import Any
 
 from server.domain.state import PlannedPhase, RunState, Status
 
+FORMAT = 2
+"""1: the first release (no ``format`` key). 2: the key is written."""
+
 _FIELDS = {field.name for field in fields(RunState)}
 
 
+def _from_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 1 had the same fields and no format key."""
+    return data
+
+
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_1}
+"""UPGRADES[n] turns format n into format n + 1."""
+
+
 def state_to_json(state: RunState) -> str:
-    return json.dumps(asdict(state), separators=(",", ":"))
+    return json.dumps({"format": FORMAT, **asdict(state)}, separators=(",", ":"))
 
 
 def state_from_json(text: str) -> RunState:
     data: dict[str, Any] = json.loads(text)
+    version = data.pop("format", 1)
+    if not isinstance(version, int) or version > FORMAT or version < 1:
+        raise ValueError(
+            f"run state format {version!r} is not one this server reads (1 to {FORMAT})"
+        )
+    while version < FORMAT:
+        data = UPGRADES[version](data)
+        version += 1
     unknown = set(data) - _FIELDS
     if unknown:
         raise ValueError(f"unknown run state fields: {', '.join(sorted(unknown))}")

@@ -1,8 +1,11 @@
 """The database engine: created by the app's lifespan, disposed with it.
 
 Rules: SQLite runs in WAL mode with foreign keys on, so readers never block
-the writer and a killed process loses nothing it committed. The schema is
-created if missing.
+the writer and a killed process loses nothing it committed. The schema comes
+from the migrations: the embedded SQLite default upgrades itself when the
+server starts; another database (PostgreSQL) is upgraded by
+``consult db upgrade`` (or ``--upgrade-db``), and a server refuses to start
+on a schema older than its own.
 """
 
 from __future__ import annotations
@@ -10,11 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from server.store import models as _models  # noqa: F401  (registers the tables)
+from server.store.migrate import require_current, upgrade
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,12 +42,25 @@ def normalise_url(url: str) -> str:
     return url
 
 
-async def open_database(url: str) -> AsyncEngine:
+def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(normalise_url(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
+    return engine
+
+
+async def open_database(url: str, *, upgrade_schema: bool | None = None) -> AsyncEngine:
+    """An engine on an up-to-date schema. ``upgrade_schema``: None upgrades SQLite and
+    only checks any other database; True or False say so for every database."""
+    engine = create_engine(url)
+    try:
+        if upgrade_schema or (upgrade_schema is None and engine.dialect.name == "sqlite"):
+            await upgrade(engine)
+        else:
+            await require_current(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
     return engine
 
 

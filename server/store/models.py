@@ -1,11 +1,62 @@
-"""The tables. Times are epoch seconds (floats); ids are short random strings."""
+"""The tables. Times are epoch seconds (floats); ids are short random strings.
+
+Rules:
+- The schema is changed only by a migration (``server/store/migrations``); a
+  test checks that the migrations build exactly these tables.
+- Statuses and roles are enums stored as text with a CHECK constraint, so a
+  value the code does not know can never be stored.
+- Every reference the code relies on is a foreign key. Deleting an event
+  deletes what belongs to it; a room's teams are its seats (``seat``), one
+  row per seat, and a team sits in at most one room.
+- Constraint names follow one convention (PostgreSQL's own defaults), so
+  migrations can name what they change on every database.
+"""
 
 from __future__ import annotations
 
+import enum
 import secrets
+from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Enum, Text
 from sqlmodel import Field, SQLModel
+
+from server.domain.event import EventStatus
+from server.domain.help import HelpStatus
+from server.wire.team import TeamFields
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_name)s_key",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+class AccessRoleName(enum.StrEnum):
+    UBER = "uber"
+    MODERATOR = "moderator"
+    MEMBER = "member"
+    OBSERVER = "observer"
+
+
+def enum_column(kind: type[enum.StrEnum], name: str, **kwargs: Any) -> Column[Any]:
+    """Text holding one of ``kind``'s values, with a CHECK constraint naming them."""
+    return Column(
+        Enum(
+            kind,
+            name=name,
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda members: [member.value for member in members],
+            validate_strings=True,
+        ),
+        nullable=False,
+        **kwargs,
+    )
 
 
 def new_id() -> str:
@@ -21,51 +72,57 @@ class EventRow(SQLModel, table=True):
     scheduled_start: float
     main_room_at: float
     """When everyone must be back in the main room."""
-    status: str = "setup"
-    """setup, running, recalling, main_room."""
+    status: EventStatus = Field(
+        default=EventStatus.SETUP, sa_column=enum_column(EventStatus, "status")
+    )
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     recall_deadline: float | None = None
+    last_action: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    last_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    last_at: float | None = None
     created_at: float = 0.0
 
 
-class TeamRow(SQLModel, table=True):
+class TeamRow(TeamFields, table=True):
     __tablename__ = "team"
 
     id: str = Field(default_factory=new_id, primary_key=True)
-    event_id: str = Field(foreign_key="event.id", index=True)
-    name: str
-    organisation: str = ""
-    members: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    challenge: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    request: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    stage: str = ""
-    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    event_id: str = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
 
 
 class RoomRow(SQLModel, table=True):
     __tablename__ = "room"
 
     id: str = Field(default_factory=new_id, primary_key=True)
-    event_id: str = Field(foreign_key="event.id", index=True)
+    event_id: str = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     position: int = 0
     label: str
     video_room: str = ""
     moderator_name: str = ""
-    team_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    """Teams in seat order: seat 1 takes the protocol's first seating role in round 1."""
     state_json: str = Field(sa_column=Column(Text, nullable=False))
+    """The run state (``server.store.codec``), with its own format version inside."""
     version: int = 0
     next_due: float | None = Field(default=None, index=True)
+
+
+class SeatRow(SQLModel, table=True):
+    """Seat ``position`` (0 first) of a room is taken by a team."""
+
+    __tablename__ = "seat"
+
+    room_id: str = Field(foreign_key="room.id", primary_key=True, ondelete="CASCADE")
+    position: int = Field(primary_key=True)
+    team_id: str = Field(foreign_key="team.id", unique=True, ondelete="CASCADE")
 
 
 class AccessTokenRow(SQLModel, table=True):
     __tablename__ = "access_token"
 
     token_hash: str = Field(primary_key=True)
-    event_id: str = Field(foreign_key="event.id", index=True)
-    role: str
-    """uber, moderator, member or observer."""
-    room_id: str | None = None
-    team_id: str | None = None
+    event_id: str = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    role: AccessRoleName = Field(sa_column=enum_column(AccessRoleName, "role"))
+    room_id: str | None = Field(default=None, foreign_key="room.id", ondelete="CASCADE")
+    team_id: str | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
     label: str = ""
     created_at: float = 0.0
 
@@ -74,8 +131,10 @@ class CommandLogRow(SQLModel, table=True):
     __tablename__ = "command_log"
 
     id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(index=True)
-    room_id: str | None = Field(default=None, index=True)
+    event_id: str = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    room_id: str | None = Field(
+        default=None, foreign_key="room.id", index=True, ondelete="SET NULL"
+    )
     actor: str
     action: str
     at: float
@@ -88,15 +147,28 @@ class HelpRequestRow(SQLModel, table=True):
     __tablename__ = "help_request"
 
     id: str = Field(default_factory=new_id, primary_key=True)
-    event_id: str = Field(index=True)
-    room_id: str
+    event_id: str = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    room_id: str = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
     round_index: int
     phase_id: str
     role: str
     requested_by: str = ""
     message: str = ""
-    status: str = "open"
-    """open, claimed, resolved."""
+    status: HelpStatus = Field(default=HelpStatus.OPEN, sa_column=enum_column(HelpStatus, "status"))
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     claimed_by: str = ""
+    resolved_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
     created_at: float = 0.0
     updated_at: float = 0.0
+
+
+class ClockAnchorRow(SQLModel, table=True):
+    """A rehearsal clock's anchor: at real instant ``real_at`` the server's clock read
+    ``protocol_at`` and ran ``speed`` times faster than real time. One row (id 1)."""
+
+    __tablename__ = "clock_anchor"
+
+    id: int = Field(default=1, primary_key=True)
+    real_at: float
+    protocol_at: float
+    speed: float

@@ -102,7 +102,11 @@ async def test_a_second_recall_is_refused_and_changes_nothing(tmp_path: Path) ->
             assert first.json()["detail"]["deadline"] == (clock.now() + 60) * 1000  # the default
             again = await http.post("/api/event/recall", json={"seconds": 20})
             assert again.status_code == 409
-            assert "already been called back" in again.json()["error"]["message"]
+            refusal = again.json()["error"]
+            assert refusal["code"] == "conflict"
+            assert refusal["message"].startswith("the event is already being recalled: ")
+            assert refusal["change"]["action"] == "recall"
+            assert refusal["change"]["by"] == "Uber moderator"
             snapshot = (await http.get("/api/me")).json()
         assert snapshot["event"]["status"] == "recalling"
         assert snapshot["event"]["recall_deadline"] == first.json()["detail"]["deadline"]

@@ -12,6 +12,13 @@ Rules:
   ``command.ok`` or ``error`` that answers it.
 - Every ``room.updated`` carries the room's ``version``; versions of a room
   grow by one per change, so a client that sees a gap asks for a snapshot.
+  The event and each help request are versioned the same way
+  (``event.updated``, ``help.updated``).
+- Event-wide actions and help claims may carry the ``expected_version`` they
+  were made against; a stale one is refused with ``conflict``, and the error
+  names the change that got there first (``change``).
+- Every ``command.ok`` carries a typed result whose ``kind`` is the type of
+  the message it answers.
 """
 
 from __future__ import annotations
@@ -58,16 +65,30 @@ class RoomCommand(_Message):
     )
 
 
+def _event_version() -> Any:
+    return Field(
+        None,
+        ge=0,
+        description=(
+            "The event version the action was made against; refused with `conflict` if the "
+            "event has changed since. Without it, the version the server first reads."
+        ),
+    )
+
+
 class StartAll(_Message):
     type: Literal["event.start_all"]
+    expected_version: int | None = _event_version()
 
 
 class PauseAll(_Message):
     type: Literal["event.pause_all"]
+    expected_version: int | None = _event_version()
 
 
 class ResumeAll(_Message):
     type: Literal["event.resume_all"]
+    expected_version: int | None = _event_version()
 
 
 class FitToTime(_Message):
@@ -82,6 +103,7 @@ class FitToTime(_Message):
         None, description="Epoch ms; default: main-room time minus the default recall countdown"
     )
     minimum_seconds: int | None = Field(None, ge=0, le=600)
+    expected_version: int | None = _event_version()
 
 
 class Recall(_Message):
@@ -91,6 +113,7 @@ class Recall(_Message):
     seconds: int | None = Field(
         None, ge=10, le=120, description="Default: the server's setting (60)"
     )
+    expected_version: int | None = _event_version()
 
 
 class BroadcastSend(_Message):
@@ -107,14 +130,27 @@ class HelpRequest(_Message):
     message: str = Field("", max_length=500)
 
 
+def _help_version() -> Any:
+    return Field(
+        None,
+        ge=0,
+        description=(
+            "The help request's version as the caller saw it; refused with `conflict` if it "
+            "has changed since. Without it, the version the server first reads."
+        ),
+    )
+
+
 class HelpClaim(_Message):
     type: Literal["help.claim"]
     help_id: str
+    expected_version: int | None = _help_version()
 
 
 class HelpResolve(_Message):
     type: Literal["help.resolve"]
     help_id: str
+    expected_version: int | None = _help_version()
 
 
 ClientMessage = Annotated[
@@ -173,14 +209,31 @@ class RoomView(BaseModel):
     seats: list[SeatView]
 
 
+EventStatusName = Literal["setup", "running", "recalling", "main_room"]
+HelpStatusName = Literal["open", "claimed", "resolved"]
+
+
+class ChangeView(BaseModel):
+    """An event-level change: what, by whom, when."""
+
+    action: str = Field(
+        description="start_all, pause_all, resume_all, fit_to_time, recall, room_started "
+        "(the first room started while the event was in setup) or main_room (the recall ended)"
+    )
+    by: str = Field(description="The label of whoever made it; 'timer' for the end of a recall")
+    at: float = Field(description="Epoch ms")
+
+
 class EventView(BaseModel):
     id: str
     title: str
     protocol_id: str
     scheduled_start: float = Field(description="Epoch ms")
     main_room_at: float = Field(description="Epoch ms everyone must be back in the main room")
-    status: str
+    status: EventStatusName
+    version: int = Field(description="Grows by one with every event-level change")
     recall_deadline: float | None = None
+    last_change: ChangeView | None = None
 
 
 class HelpView(BaseModel):
@@ -191,9 +244,12 @@ class HelpView(BaseModel):
     role: str
     requested_by: str
     message: str
-    status: str
+    status: HelpStatusName
+    version: int = Field(description="Grows by one with every change of the request")
     claimed_by: str
+    resolved_by: str = ""
     created_at: float
+    updated_at: float
 
 
 class PersonView(BaseModel):
@@ -234,8 +290,11 @@ class RoomUpdated(BaseModel):
 
 
 class EventUpdated(BaseModel):
+    """The event changed: ``event.version`` is one more than the last one."""
+
     type: Literal["event.updated"] = "event.updated"
     event: EventView
+    actor: str = ""
 
 
 class ClockPong(BaseModel):
@@ -273,10 +332,79 @@ class SetupChanged(BaseModel):
     type: Literal["setup.changed"] = "setup.changed"
 
 
+# -- results: the detail of a command.ok ------------------------------------------------
+
+
+class RoomCommandResult(BaseModel):
+    kind: Literal["room.command"] = "room.command"
+    room_id: str
+    version: int = Field(description="The room's version after the command")
+
+
+class _EachRoom(BaseModel):
+    changed: list[str] = Field(description="Rooms the action changed")
+    skipped: dict[str, str] = Field(description="Rooms left alone, with why")
+    event_version: int = Field(description="The event's version after the action")
+
+
+class StartAllResult(_EachRoom):
+    kind: Literal["event.start_all"] = "event.start_all"
+    at: float = Field(description="Epoch ms: the one instant every room started")
+
+
+class PauseAllResult(_EachRoom):
+    kind: Literal["event.pause_all"] = "event.pause_all"
+
+
+class ResumeAllResult(_EachRoom):
+    kind: Literal["event.resume_all"] = "event.resume_all"
+
+
+class RecallResult(_EachRoom):
+    kind: Literal["event.recall"] = "event.recall"
+    deadline: float = Field(
+        description="Epoch ms: the recall deadline, bit-identical to the event's and every room's"
+    )
+
+
+class FitResult(BaseModel):
+    """Every room of the event is in exactly one of fitted, on_time, impossible, not_running."""
+
+    kind: Literal["event.fit_to_time"] = "event.fit_to_time"
+    target: float = Field(description="Epoch ms")
+    fitted: list[str]
+    on_time: list[str]
+    impossible: dict[str, str]
+    not_running: dict[str, str]
+    event_version: int
+
+
+class BroadcastResult(BaseModel):
+    kind: Literal["broadcast.send"] = "broadcast.send"
+    id: str
+
+
+class HelpResult(HelpView):
+    kind: Literal["help.request", "help.claim", "help.resolve"]
+
+
+CommandResult = Annotated[
+    RoomCommandResult
+    | StartAllResult
+    | PauseAllResult
+    | ResumeAllResult
+    | RecallResult
+    | FitResult
+    | BroadcastResult
+    | HelpResult,
+    Field(discriminator="kind"),
+]
+
+
 class CommandOk(BaseModel):
     type: Literal["command.ok"] = "command.ok"
     request_id: str | None
-    detail: dict[str, Any] = Field(default_factory=dict)
+    detail: CommandResult
 
 
 class ErrorMessage(BaseModel):
@@ -285,6 +413,12 @@ class ErrorMessage(BaseModel):
     message: str
     request_id: str | None = None
     field: str | None = None
+    change: ChangeView | None = Field(
+        None, description="For a conflict: the change that got there first"
+    )
+    result: FitResult | None = Field(
+        None, description="For a fit to time that fitted no room: why, room by room"
+    )
 
 
 ServerMessage = Annotated[

@@ -1,0 +1,79 @@
+"""Plain records of what an event is made of: the event, its teams, rooms and help requests.
+
+Rules: immutable values with no behaviour of their own, so that wire views
+and decisions are built from them and never from table rows; the store turns
+rows into these and back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from server.domain.event import EventState
+from server.domain.help import HelpState
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: str
+    event_id: str
+    name: str
+    organisation: str = ""
+    members: tuple[str, ...] = ()
+    challenge: str = ""
+    request: str = ""
+    stage: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """A breakout room's setup (its run lives in a ``RunState``)."""
+
+    id: str
+    event_id: str
+    position: int
+    label: str
+    video_room: str = ""
+    moderator_name: str = ""
+    team_ids: tuple[str, ...] = ()
+    """Teams in seat order: seat 1 takes the protocol's first seating role in round 1."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    title: str
+    protocol_id: str
+    scheduled_start: float
+    main_room_at: float
+    """When everyone must be back in the main room."""
+    created_at: float = 0.0
+    state: EventState = field(default_factory=EventState)
+
+
+@dataclass(frozen=True, slots=True)
+class HelpRequest:
+    id: str
+    event_id: str
+    room_id: str
+    round_index: int
+    phase_id: str
+    role: str
+    requested_by: str = ""
+    message: str = ""
+    created_at: float = 0.0
+    state: HelpState = field(default_factory=HelpState)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessGrant:
+    """What one join token lets its holder do: an access role in an event (and for
+    every role but uber, a room; for a member, a team)."""
+
+    token_hash: str
+    event_id: str
+    role: str
+    room_id: str | None = None
+    team_id: str | None = None
+    label: str = ""

@@ -1,0 +1,449 @@
+"""The one door for every change to stored state: load, decide, commit, publish.
+
+A change is an *attempt*: a coroutine given a ``Tx``. It reads what it needs
+through the Tx in one go (a room with its event and teams, or an event with
+its rooms), lets the pure core decide, and records on the Tx what to write
+and what to tell. It never commits, never publishes, never opens a session.
+Like h11's ``_process_event``, there is one door and nothing goes around it.
+
+Rules:
+- ``WritePath.run`` gives an attempt one session and one transaction. After
+  the attempt it writes every compare-and-set (events first, then rooms in id
+  order, then help requests: one order everywhere, so two writers never wait
+  on each other in a cycle) and the log rows of those changes, in the same
+  transaction, and commits.
+- A compare-and-set that finds the version moved (another writer got there
+  first) rolls everything back, and the attempt runs again from a fresh read,
+  where the pure core judges it afresh: against the version the person acted
+  on, so a change made on stale information is refused, never half-applied.
+  After ``ATTEMPTS`` lost races the change is refused as "changing too fast".
+- A refusal rolls back: nothing stored changes and nothing is published.
+- Only after the commit are the scheduler told the new deadlines and the
+  messages published, in the order the attempt recorded them. Each message is
+  built and serialized once, after the commit (so the transaction stays
+  short), and a long run of messages yields to the loop between slices, so
+  the first clients hear of a change while the rest are still being built.
+- Every room version step is its own message and its own log row: a timer
+  step that was due is recorded before the command that followed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain import engine
+from server.domain import events as domain_events
+from server.domain.event import EventState
+from server.domain.help import HelpState
+from server.domain.protocol import Protocol
+from server.domain.records import Event, HelpRequest, Room, Team
+from server.domain.state import RunState
+from server.errors import Conflict, NotFound
+from server.hub import Audience
+from server.protocols import ProtocolLibrary
+from server.service.context import Context
+from server.store import crud
+from server.wire.messages import EventUpdated, HelpUpdated, RoomUpdated, RoomView
+from server.wire.views import event_view, help_view, room_view
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+ATTEMPTS = 8
+PUBLISH_SLICE_SECONDS = 0.002
+"""How long publishing may build and send messages before letting the loop deliver them."""
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+"""PostgreSQL's serialization failure and deadlock: another writer got there first."""
+
+
+class LostRace(Exception):
+    """A compare-and-set found the version moved: roll back and run the attempt again."""
+
+
+EVERYONE = Audience()
+Payload = str | Callable[[], str]
+Step = tuple[engine.Transition, str, str, Mapping[str, object]]
+"""One version step of a room: the transition, who made it, the action, log details."""
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    event_id: str
+    payload: Payload
+    audience: Audience
+    room_due: tuple[str, float | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _RoomWrite:
+    room: Room
+    before: RunState
+    after: RunState
+    next_due: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class _EventWrite:
+    event_id: str
+    before: EventState
+    after: EventState
+
+
+@dataclass(frozen=True, slots=True)
+class _HelpWrite:
+    help_id: str
+    before: HelpState
+    after: HelpState
+
+
+def event_record(event: domain_events.Event) -> dict[str, object]:
+    return {"name": event.name, **asdict(event)}
+
+
+@dataclass
+class Tx:
+    """One attempt's transaction: what it read, and what it will write and tell."""
+
+    session: AsyncSession
+    now: float
+    protocols: ProtocolLibrary
+    _events: list[_EventWrite] = field(default_factory=list)
+    _rooms: list[_RoomWrite] = field(default_factory=list)
+    _help: list[_HelpWrite] = field(default_factory=list)
+    _logs: list[crud.LogEntry] = field(default_factory=list)
+    publications: list[Publication] = field(default_factory=list)
+    schedule: list[tuple[str, float | None]] = field(default_factory=list)
+    room_updates: dict[str, RoomUpdate] = field(default_factory=dict)
+    """The last ``room.updated`` recorded for each room (its view is built once, on demand)."""
+
+    # -- load -------------------------------------------------------------------------
+
+    async def load_room(self, room_id: str, *, event_id: str | None = None) -> crud.Loaded:
+        """One room with its event and teams; NotFound if missing (or in another event)."""
+        loaded = await crud.load_rooms(self.session, room_ids=[room_id])
+        if not loaded.rooms or (event_id is not None and loaded.rooms[0].room.event_id != event_id):
+            raise NotFound(f"no room with id {room_id!r} in this event")
+        return loaded
+
+    async def load_event(self, event_id: str) -> crud.Loaded:
+        """The event with every room and seated team; NotFound if missing."""
+        loaded = await crud.load_event(self.session, event_id=event_id)
+        if event_id not in loaded.events:
+            raise NotFound(f"no event with id {event_id!r}")
+        return loaded
+
+    async def load_rooms(self, room_ids: list[str]) -> crud.Loaded:
+        return await crud.load_rooms(self.session, room_ids=room_ids)
+
+    async def load_help(self, help_id: str, *, event_id: str) -> HelpRequest:
+        found = await crud.get_help_request(self.session, help_id=help_id)
+        if found is None or found.event_id != event_id:
+            raise NotFound(f"no help request with id {help_id!r} in this event")
+        return found
+
+    # -- record changes ---------------------------------------------------------------------
+
+    def change_room(
+        self,
+        room: Room,
+        before: RunState,
+        steps: Sequence[Step],
+        *,
+        event: Event,
+        teams: Mapping[str, Team],
+    ) -> RunState:
+        """Record a room's version steps, each (transition, actor, action, detail): one
+        compare-and-set from ``before`` to the last step's state, a log row and a
+        ``room.updated`` per step. Returns the room's state after the steps."""
+        protocol = self.protocols.get(before.protocol_id)
+        state = before
+        for transition, actor, action, detail in steps:
+            if not transition.changed:
+                continue
+            after = transition.state
+            due = engine.next_due(protocol, after)
+            self._logs.append(
+                crud.LogEntry(
+                    event_id=room.event_id,
+                    room_id=room.id,
+                    actor=actor,
+                    action=action,
+                    at=self.now,
+                    version_before=state.version,
+                    version_after=after.version,
+                    detail={
+                        **detail,
+                        "events": [event_record(item) for item in transition.events],
+                    },
+                )
+            )
+            update = RoomUpdate(protocol, room, after, transition, actor, teams, event, self.now)
+            self.room_updates[room.id] = update
+            self.publications.append(
+                Publication(
+                    room.event_id, update, Audience(room_id=room.id), room_due=(room.id, due)
+                )
+            )
+            state = after
+        if state is not before:
+            due = engine.next_due(protocol, state)
+            self._rooms.append(_RoomWrite(room, before, state, due))
+            self.schedule.append((f"room:{room.id}", due))
+        return state
+
+    def change_event(
+        self, event: Event, after: EventState, *, actor: str, detail: Mapping[str, object]
+    ) -> Event:
+        """Record an event-level change: a compare-and-set on the event's version, a log
+        row, and an ``event.updated`` (published where it is recorded, in order)."""
+        self._events.append(_EventWrite(event.id, event.state, after))
+        change = after.last_change
+        self._logs.append(
+            crud.LogEntry(
+                event_id=event.id,
+                room_id=None,
+                actor=actor,
+                action=f"event.{change.action if change else 'changed'}",
+                at=self.now,
+                version_before=event.state.version,
+                version_after=after.version,
+                detail={
+                    "status": after.status.value,
+                    "recall_deadline": after.recall_deadline,
+                    **detail,
+                },
+            )
+        )
+        changed = Event(
+            id=event.id,
+            title=event.title,
+            protocol_id=event.protocol_id,
+            scheduled_start=event.scheduled_start,
+            main_room_at=event.main_room_at,
+            created_at=event.created_at,
+            state=after,
+        )
+        message = EventUpdated(event=event_view(changed), actor=actor).model_dump_json()
+        self.publications.append(Publication(event.id, message, EVERYONE))
+        return changed
+
+    def change_help(
+        self, request: HelpRequest, after: HelpState, *, actor: str, action: str
+    ) -> HelpRequest:
+        self._help.append(_HelpWrite(request.id, request.state, after))
+        changed = HelpRequest(
+            id=request.id,
+            event_id=request.event_id,
+            room_id=request.room_id,
+            round_index=request.round_index,
+            phase_id=request.phase_id,
+            role=request.role,
+            requested_by=request.requested_by,
+            message=request.message,
+            created_at=request.created_at,
+            state=after,
+        )
+        self.log(
+            request.event_id,
+            request.room_id,
+            actor,
+            action,
+            detail={"help_id": request.id},
+            versions=(request.state.version, after.version),
+        )
+        self.announce_help(changed)
+        return changed
+
+    def announce_help(self, request: HelpRequest) -> None:
+        message = HelpUpdated(help=help_view(request)).model_dump_json()
+        self.publications.append(
+            Publication(request.event_id, message, Audience(room_id=request.room_id))
+        )
+
+    def log(
+        self,
+        event_id: str,
+        room_id: str | None,
+        actor: str,
+        action: str,
+        *,
+        detail: Mapping[str, object] | None = None,
+        versions: tuple[int, int] | None = None,
+    ) -> None:
+        """A log row for a change made by an insert (a new team, room, link, request)."""
+        self._logs.append(
+            crud.LogEntry(
+                event_id=event_id,
+                room_id=room_id,
+                actor=actor,
+                action=action,
+                at=self.now,
+                version_before=versions[0] if versions else None,
+                version_after=versions[1] if versions else None,
+                detail=dict(detail or {}),
+            )
+        )
+
+    def publish(self, event_id: str, payload: Payload, audience: Audience | None = None) -> None:
+        self.publications.append(Publication(event_id, payload, audience or EVERYONE))
+
+    def remind(self, key: str, due: float | None) -> None:
+        """Tell the scheduler (after commit) when ``key`` is next due, nothing else changed."""
+        self.schedule.append((key, due))
+
+    # -- commit ----------------------------------------------------------------------------
+
+    async def write(self) -> None:
+        """Every compare-and-set, then the log rows; ``LostRace`` if any write lost."""
+        session = self.session
+        for change in self._events:
+            if not await crud.write_event(
+                session,
+                event_id=change.event_id,
+                expected_version=change.before.version,
+                state=change.after,
+            ):
+                raise LostRace(f"event {change.event_id}")
+        if self._rooms:
+            writes = sorted(self._rooms, key=lambda write: write.room.id)
+            written = await crud.write_rooms(
+                session,
+                writes=[
+                    crud.StateWrite(
+                        write.room.id, write.before.version, write.after, write.next_due
+                    )
+                    for write in writes
+                ],
+            )
+            if len(written) != len(writes):
+                raise LostRace(f"{len(writes) - len(written)} room(s)")
+        for help_change in self._help:
+            if not await crud.write_help(
+                session,
+                help_id=help_change.help_id,
+                expected_version=help_change.before.version,
+                state=help_change.after,
+            ):
+                raise LostRace(f"help request {help_change.help_id}")
+        await crud.append_logs(session, entries=self._logs)
+
+
+class RoomUpdate:
+    """One ``room.updated``: its view is built once, when first asked for (after the commit)."""
+
+    __slots__ = (
+        "_view",
+        "actor",
+        "event",
+        "now",
+        "protocol",
+        "room",
+        "state",
+        "teams",
+        "transition",
+    )
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        room: Room,
+        state: RunState,
+        transition: engine.Transition,
+        actor: str,
+        teams: Mapping[str, Team],
+        event: Event,
+        now: float,
+    ) -> None:
+        self.protocol = protocol
+        self.room = room
+        self.state = state
+        self.transition = transition
+        self.actor = actor
+        self.teams = teams
+        self.event = event
+        self.now = now
+        self._view: RoomView | None = None
+
+    @property
+    def view(self) -> RoomView:
+        if self._view is None:
+            self._view = room_view(
+                protocol=self.protocol,
+                room=self.room,
+                state=self.state,
+                teams=self.teams,
+                scheduled_start=self.event.scheduled_start,
+                now=self.now,
+            )
+        return self._view
+
+    def __call__(self) -> str:
+        message = RoomUpdated.model_construct(
+            type="room.updated",
+            room=self.view,
+            events=[item.name for item in self.transition.events],
+            actor=self.actor,
+        )
+        return message.model_dump_json()
+
+
+def _retryable(error: DBAPIError) -> bool:
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code in RETRYABLE_SQLSTATES
+
+
+class WritePath:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.lost_races = 0
+
+    async def run(self, attempt: Callable[[Tx], Awaitable[R]], *, what: str = "") -> R:
+        """Run ``attempt`` to a commit (see the module rules), then publish; its result."""
+        context = self.context
+        for _ in range(ATTEMPTS):
+            try:
+                async with context.sessions() as session, session.begin():
+                    tx = Tx(session, context.clock.now(), context.protocols)
+                    result = await attempt(tx)
+                    await tx.write()
+            except LostRace as lost:
+                self.lost_races += 1
+                log.debug("lost a race on %s (%s); deciding again", lost, what)
+                continue
+            except DBAPIError as error:
+                if not _retryable(error):
+                    raise
+                self.lost_races += 1
+                continue
+            await self._after_commit(tx)
+            return result
+        raise Conflict(f"{what or 'this'} is changing too fast: try again in a moment")
+
+    async def read(self, query: Callable[[AsyncSession], Awaitable[R]]) -> R:
+        """A read with no change: one session, nothing written or published."""
+        async with self.context.sessions() as session:
+            return await query(session)
+
+    async def _after_commit(self, tx: Tx) -> None:
+        for key, due in tx.schedule:
+            self.context.schedule(key, due)
+        hub = self.context.hub
+        started = time.perf_counter()
+        for publication in tx.publications:
+            payload = publication.payload
+            text = payload if isinstance(payload, str) else payload()
+            await hub.publish(
+                publication.event_id, text, publication.audience, room_due=publication.room_due
+            )
+            if time.perf_counter() - started > PUBLISH_SLICE_SECONDS:
+                await asyncio.sleep(0)  # let the hub deliver what is out so far
+                started = time.perf_counter()

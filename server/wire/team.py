@@ -1,0 +1,41 @@
+"""The Team model family: one set of fields and limits for the table, REST input and
+output, and CSV rows (after the FastAPI full-stack template's Base/Create/Public models).
+
+Rules: every limit is stated once, here; the table (``server.store.models.TeamRow``)
+inherits these fields, REST bodies and replies are ``TeamCreate`` and ``TeamOut``, and
+each CSV row is validated as a ``TeamCreate``. The column types (``sa_type``) keep the
+table's columns as they have always been: text without a length, JSON lists.
+"""
+
+from __future__ import annotations
+
+from pydantic import ConfigDict
+from sqlalchemy import JSON, Text
+from sqlmodel import AutoString, Field, SQLModel
+
+
+class TeamFields(SQLModel):
+    name: str = Field(min_length=1, max_length=120, sa_type=AutoString)
+    organisation: str = Field("", max_length=200, sa_type=AutoString)
+    members: list[str] = Field(default_factory=list, max_length=50, sa_type=JSON)
+    challenge: str = Field(
+        "", max_length=5000, sa_type=Text, description="The implementation challenge"
+    )
+    request: str = Field("", max_length=2000, sa_type=Text, description="The request for feedback")
+    stage: str = Field("", max_length=80, sa_type=AutoString, description="Stage of implementation")
+    tags: list[str] = Field(default_factory=list, max_length=20, sa_type=JSON)
+
+
+class TeamCreate(TeamFields):
+    """A team as a client sends it (REST body, CSV row); unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+
+class TeamOut(TeamFields):
+    id: str
+
+
+LIST_FIELDS = ("members", "tags")
+"""Fields holding lists; in CSV they are written as one cell, separated by semicolons."""
+CSV_COLUMNS = tuple(TeamFields.model_fields)
