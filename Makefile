@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck pytest fmt clean screenshots bench
+.PHONY: run test check lint typecheck layers pytest fmt clean screenshots bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/consult serve --demo
 
-check: lint typecheck
+check: lint typecheck layers
 
 lint: $(STAMP)
 	$(BIN)/ruff check server tests bench
@@ -24,6 +24,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 pytest: $(STAMP)
 	$(BIN)/pytest

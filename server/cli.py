@@ -8,6 +8,7 @@ thing on stdout.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from pathlib import Path
@@ -26,6 +27,78 @@ app = typer.Typer(
 )
 protocols_app = typer.Typer(help="Protocol definitions.", no_args_is_help=True)
 app.add_typer(protocols_app, name="protocols")
+db_app = typer.Typer(
+    help="The database: schema upgrades and the rehearsal clock.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (default: CONSULT_DATABASE_URL, else SQLite file consult.db)."
+    ),
+]
+
+
+def _database_url(db: str | None) -> str:
+    from server.settings import Settings
+
+    return db or Settings().database_url
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Upgrade the schema to this version's (safe to run again; safe from several hosts)."""
+    from server.store.db import create_engine
+    from server.store.migrate import upgrade
+
+    async def run() -> tuple[str | None, str]:
+        engine = create_engine(_database_url(db))
+        try:
+            return await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    before, after = asyncio.run(run())
+    if before == after:
+        typer.echo(f"the schema is already at {after}")
+    else:
+        typer.echo(f"upgraded the schema from {before or 'nothing'} to {after}")
+
+
+@db_app.command("current")
+def db_current(db: DbOption = None) -> None:
+    """Show the schema revision of a database and the one this version needs."""
+    from server.store.db import create_engine
+    from server.store.migrate import current_revision, head
+
+    async def run() -> str | None:
+        engine = create_engine(_database_url(db))
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"database: {asyncio.run(run()) or 'empty'}; this version needs: {head()}")
+
+
+@db_app.command("reset-clock")
+def db_reset_clock(db: DbOption = None) -> None:
+    """Forget a rehearsal's clock: the next start runs on the wall clock again."""
+    from server.service.rehearsal import reset
+    from server.store.db import open_database, session_factory
+
+    async def run() -> str:
+        engine = await open_database(_database_url(db))
+        try:
+            old = await reset(session_factory(engine))
+        finally:
+            await engine.dispose()
+        if old is None:
+            return "no rehearsal clock was stored: the server runs on the wall clock"
+        return f"forgot the x{old.speed:g} rehearsal clock: the next start runs on the wall clock"
+
+    typer.echo(asyncio.run(run()))
 
 
 @protocols_app.command("list")
@@ -90,6 +163,14 @@ def serve(
     demo: Annotated[
         bool, typer.Option("--demo", help="Create a demo event and print its join links.")
     ] = False,
+    upgrade_db: Annotated[
+        bool | None,
+        typer.Option(
+            "--upgrade-db/--no-upgrade-db",
+            help="Upgrade the schema at start (default: yes for SQLite; PostgreSQL is "
+            "upgraded with `consult db upgrade`).",
+        ),
+    ] = None,
 ) -> None:
     """Run the live server (settings also from CONSULT_* environment variables)."""
     import uvicorn
@@ -108,6 +189,7 @@ def serve(
             "database_url": db,
             "backplane_url": backplane,
             "clock_speed": clock_speed,
+            "upgrade_database": upgrade_db,
         }.items()
         if value is not None
     }

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -75,15 +76,11 @@ class Audience:
     team_ids: frozenset[str] = frozenset()
 
     def header(self) -> str:
-        return json.dumps(
-            {"r": self.room_id, "a": sorted(self.access), "t": sorted(self.team_ids)},
-            separators=(",", ":"),
-        )
+        return _header(self)
 
     @classmethod
     def parse(cls, header: str) -> Audience:
-        data = json.loads(header)
-        return cls(data["r"], frozenset(data["a"]), frozenset(data["t"]))
+        return _parse(header)
 
     @property
     def filtered(self) -> bool:
@@ -93,6 +90,21 @@ class Audience:
     def selects(self, principal: Principal) -> bool:
         """The access/team filter; which room is the hub's room index's business."""
         return principal.access in self.access or principal.team_id in self.team_ids
+
+
+@functools.lru_cache(maxsize=4096)
+def _header(audience: Audience) -> str:
+    """Encoded once per audience: a start of a thousand rooms reuses a thousand headers."""
+    return json.dumps(
+        {"r": audience.room_id, "a": sorted(audience.access), "t": sorted(audience.team_ids)},
+        separators=(",", ":"),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(header: str) -> Audience:
+    data = json.loads(header)
+    return Audience(data["r"], frozenset(data["a"]), frozenset(data["t"]))
 
 
 class Connection:

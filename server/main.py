@@ -30,6 +30,7 @@ from server.backplane import create_backplane
 from server.clock import Clock
 from server.errors import ServiceError, error_body
 from server.fields import field_path
+from server.gc_policy import CollectionPolicy
 from server.hub import Hub
 from server.metrics import Metrics
 from server.protocols import ProtocolLibrary, shipped_library
@@ -107,6 +108,7 @@ def create_app(
                 clock=the_clock,
                 hub=hub,
                 schedule=scheduler.set,
+                single_writer=engine.dialect.name == "sqlite",
             )
             services = Services(context)
             services_holder.append(services)
@@ -120,6 +122,11 @@ def create_app(
             resources.push_async_callback(metrics.stop)
             if on_ready is not None:
                 await on_ready(services)
+            collection = CollectionPolicy(scheduler.seconds_to_next)
+            app.state.gc = collection
+            if settings.gc_policy:
+                collection.start()
+                resources.push_async_callback(collection.stop)
             app.state.ready = True
             try:
                 yield
@@ -178,6 +185,8 @@ def create_app(
                 "loop_lag": metrics.lag_summary(),
                 "dropped_clients": hub.dropped_total,
                 "scheduler_fired": request.app.state.scheduler.fired,
+                "full_collections": request.app.state.gc.full_collections,
+                "last_full_collection_ms": round(request.app.state.gc.last_pause_ms, 3),
             }
         )
 

@@ -60,6 +60,13 @@ class Scheduler:
             heapq.heappop(self._heap)  # superseded or removed
         return None
 
+    def seconds_to_next(self) -> float | None:
+        """Real seconds until the earliest due key (None if nothing is scheduled)."""
+        earliest = self._earliest()
+        if earliest is None:
+            return None
+        return (earliest[0] - self._clock.now()) / self._clock.rate
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="consult-scheduler")
 

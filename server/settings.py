@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         description="Upgrade the schema at start: default yes for SQLite, no (check only) "
         "for other databases, which `consult db upgrade` upgrades",
     )
+    gc_policy: bool = Field(
+        True,
+        description="Freeze start-up objects and run full garbage collections only at quiet "
+        "moments (server.gc_policy); off in tests that start many servers in one process",
+    )
     fit_minimum_seconds: int = Field(60, ge=0, le=600)
     default_recall_seconds: int = Field(60, ge=10, le=120)
 

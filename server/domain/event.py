@@ -16,7 +16,9 @@ Rules:
   action's; a room the action does not apply to is reported with the reason.
 - An action that would change no room is refused, saying why (a recall is
   the exception: it always moves the event to the main room).
-- Pure: ``now`` is a parameter; nothing here reads a clock.
+- Pure: ``now`` is a parameter; nothing here reads a clock. Being pure, a
+  decision is worked out once per distinct room state: rooms started together
+  run in lockstep, so a thousand rooms usually share a few states.
 """
 
 from __future__ import annotations
@@ -217,20 +219,31 @@ def _each_room(
     command: Callable[[RunState], cmd.Command],
     applies_to: frozenset[Status],
 ) -> dict[str, RoomOutcome]:
-    outcomes: dict[str, RoomOutcome] = {}
-    for run in rooms:
+    def decide(run: RoomRun) -> RoomOutcome:
         due, state = _due_step(run, now)
         if state.status not in applies_to:
-            outcomes[run.room_id] = RoomOutcome(
-                due, None, "skipped", f"the room is {words(state.status)}"
-            )
-            continue
+            return RoomOutcome(due, None, "skipped", f"the room is {words(state.status)}")
         try:
             (applied,) = engine.command_steps(run.protocol, state, command(state), now)
         except EngineError as error:
-            outcomes[run.room_id] = RoomOutcome(due, None, "skipped", str(error))
-            continue
-        outcomes[run.room_id] = RoomOutcome(due, applied, "changed")
+            return RoomOutcome(due, None, "skipped", str(error))
+        return RoomOutcome(due, applied, "changed")
+
+    return _per_distinct_state(rooms, decide)
+
+
+def _per_distinct_state(
+    rooms: Sequence[RoomRun], decide: Callable[[RoomRun], RoomOutcome]
+) -> dict[str, RoomOutcome]:
+    """``decide`` for every room, worked out once per distinct (protocol, state)."""
+    known: dict[tuple[str, RunState], RoomOutcome] = {}
+    outcomes: dict[str, RoomOutcome] = {}
+    for run in rooms:
+        key = (run.protocol.id, run.state)
+        outcome = known.get(key)
+        if outcome is None:
+            outcome = known[key] = decide(run)
+        outcomes[run.room_id] = outcome
     return outcomes
 
 
@@ -347,10 +360,12 @@ def end_recall(event: EventState, rooms: Sequence[RoomRun], *, now: float) -> Ev
     deadline = event.recall_deadline
     if event.status is not EventStatus.RECALLING or deadline is None or now < deadline:
         return None
-    outcomes: dict[str, RoomOutcome] = {}
-    for run in rooms:
+
+    def decide(run: RoomRun) -> RoomOutcome:
         due, _ = _due_step(run, now)
-        outcomes[run.room_id] = RoomOutcome(due, None, "changed" if due else "skipped")
+        return RoomOutcome(due, None, "changed" if due else "skipped")
+
+    outcomes = _per_distinct_state(rooms, decide)
     after = event.changed(Change("main_room", "timer", deadline), status=EventStatus.MAIN_ROOM)
     return EventDecision("main_room", after, outcomes, now)
 
@@ -371,16 +386,14 @@ def fit_to_time(
     (with why), not_running (with its status).
     """
     check_version(event, expected_version, now)
-    outcomes: dict[str, RoomOutcome] = {}
-    for run in rooms:
+
+    def decide(run: RoomRun) -> RoomOutcome:
         due, state = _due_step(run, now)
         if state.status not in (Status.RUNNING, Status.OVERTIME):
-            outcomes[run.room_id] = RoomOutcome(due, None, "not_running", words(state.status))
-            continue
+            return RoomOutcome(due, None, "not_running", words(state.status))
         end = projected_end(run.protocol, state, now)
         if end is None or end <= target:
-            outcomes[run.room_id] = RoomOutcome(due, None, "on_time")
-            continue
+            return RoomOutcome(due, None, "on_time")
         try:
             plan = plan_fit(
                 run.protocol, state, now=now, target_end=target, minimum_seconds=minimum_seconds
@@ -389,9 +402,10 @@ def fit_to_time(
                 run.protocol, state, cmd.ApplyFit(plan.based_on_version, plan), now
             )
         except EngineError as error:
-            outcomes[run.room_id] = RoomOutcome(due, None, "impossible", str(error))
-            continue
-        outcomes[run.room_id] = RoomOutcome(due, applied, "fitted")
+            return RoomOutcome(due, None, "impossible", str(error))
+        return RoomOutcome(due, applied, "fitted")
+
+    outcomes = _per_distinct_state(rooms, decide)
     decision = EventDecision(
         "fit_to_time", event.changed(Change("fit_to_time", by, now)), outcomes, now
     )

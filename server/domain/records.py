@@ -50,6 +50,8 @@ class Event:
     """When everyone must be back in the main room."""
     created_at: float = 0.0
     state: EventState = field(default_factory=EventState)
+    setup_version: int = 0
+    """Grows with every change of the event's teams, rooms, seats or links."""
 
 
 @dataclass(frozen=True, slots=True)

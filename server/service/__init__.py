@@ -12,6 +12,7 @@ from server.service.event_wide import EventActions
 from server.service.help import HelpDesk
 from server.service.rooms import RoomCommands
 from server.service.setup import EventSetup, Link
+from server.service.setup_cache import SetupCache
 from server.service.snapshot import Snapshots
 from server.service.write_path import WritePath
 
@@ -19,12 +20,13 @@ from server.service.write_path import WritePath
 class Services:
     def __init__(self, context: Context) -> None:
         self.context = context
-        self.writes = WritePath(context)
+        self.setups = SetupCache()
+        self.writes = WritePath(context, self.setups)
         self.rooms = RoomCommands(self.writes)
         self.event = EventActions(context, self.writes)
         self.help = HelpDesk(self.writes)
         self.setup = EventSetup(context.settings, context.protocols, self.writes)
-        self.snapshots = Snapshots(context)
+        self.snapshots = Snapshots(context, self.setups)
 
     async def on_due(self, keys: list[str]) -> None:
         """The scheduler's callback: events' recall ends, then rooms' timer steps."""

@@ -24,3 +24,5 @@ class Context:
     clock: Clock
     hub: Hub
     schedule: ScheduleHook
+    single_writer: bool = False
+    """True on SQLite: one change at a time per process (see ``write_path``)."""

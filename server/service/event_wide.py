@@ -24,6 +24,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from server.access import ACCESS_ROLES, Principal
 from server.domain import event as event_domain
 from server.domain.errors import EngineError
@@ -33,7 +35,7 @@ from server.errors import BadRequest, Conflict, NotFound
 from server.hub import Audience
 from server.service.context import Context
 from server.service.rooms import engine_refusal
-from server.service.write_path import Step, Tx, WritePath
+from server.service.write_path import NO_DETAIL, Step, Tx, WritePath
 from server.store import crud
 from server.wire.messages import (
     BroadcastMessage,
@@ -118,9 +120,9 @@ class EventActions:
                 outcome = decision.rooms[stored.room.id]
                 steps: list[Step] = []
                 if outcome.timer is not None:
-                    steps.append((outcome.timer, "timer", "tick", {}))
+                    steps.append((outcome.timer, "timer", "tick", NO_DETAIL))
                 if outcome.applied is not None:
-                    steps.append((outcome.applied, principal.actor, action, {}))
+                    steps.append((outcome.applied, principal.actor, action, NO_DETAIL))
                 tx.change_room(stored.room, stored.state, steps, event=event, teams=loaded.teams)
             if not event_first:
                 tx.change_event(event, decision.event, actor=principal.actor, detail=summary)
@@ -283,7 +285,7 @@ class EventActions:
                     tx.change_room(
                         stored.room,
                         stored.state,
-                        [(outcome.timer, "timer", "tick", {})],
+                        [(outcome.timer, "timer", "tick", NO_DETAIL)],
                         event=event,
                         teams=loaded.teams,
                     )
@@ -312,8 +314,7 @@ class EventActions:
     async def _audience(self, event_id: str, room_id: str | None, role: str | None) -> Audience:
         """Who gets a broadcast: one room or all, narrowed to an access role or to the
         teams holding a protocol role now."""
-        async with self.context.sessions() as session:
-            loaded = await crud.load_event(session, event_id=event_id)
+        loaded = await self.writes.read(lambda session: self._rooms(session, event_id))
         rooms = {stored.room.id: stored for stored in loaded.rooms}
         if room_id is not None and room_id not in rooms:
             raise _no_room(room_id)
@@ -338,6 +339,14 @@ class EventActions:
                 if seat_role == role
             )
         return Audience(room_id=room_id, access=frozenset({"uber"}), team_ids=frozenset(team_ids))
+
+    async def _rooms(self, session: AsyncSession, event_id: str) -> crud.Loaded:
+        event, states = await crud.load_event_states(session, event_id=event_id)
+        if event is None:
+            raise NotFound(f"no event with id {event_id!r}")
+        return await self.writes.setups.loaded(
+            session, {event_id: event}, {room: (event_id, state) for room, state in states.items()}
+        )
 
 
 def _no_room(room_id: str) -> NotFound:

@@ -29,7 +29,7 @@ from server.domain import engine
 from server.domain import event as event_domain
 from server.domain.errors import EngineError
 from server.errors import BadRequest, Conflict
-from server.service.write_path import RoomUpdate, Step, Tx, WritePath
+from server.service.write_path import NO_DETAIL, RoomUpdate, Step, Tx, WritePath
 from server.wire.messages import RoomAction, RoomView
 
 ROOM_COMMANDS: dict[RoomAction, type[cmd.Command]] = {
@@ -92,7 +92,7 @@ class RoomCommands:
                 steps = engine.command_steps(protocol, stored.state, command, tx.now)
             except EngineError as error:
                 raise engine_refusal(error) from None
-            labelled: list[Step] = [(step, "timer", "tick", {}) for step in steps[:-1]]
+            labelled: list[Step] = [(step, "timer", "tick", NO_DETAIL) for step in steps[:-1]]
             labelled.append((steps[-1], principal.actor, action, detail))
             tx.change_room(stored.room, stored.state, labelled, event=event, teams=loaded.teams)
             if isinstance(command, cmd.Start):
@@ -128,7 +128,7 @@ def _ticker(room_ids: list[str]) -> Callable[[Tx], Awaitable[None]]:
                 tx.change_room(
                     stored.room,
                     stored.state,
-                    [(step, "timer", "tick", {})],
+                    [(step, "timer", "tick", NO_DETAIL)],
                     event=loaded.events[stored.room.event_id],
                     teams=loaded.teams,
                 )

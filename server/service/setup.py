@@ -34,11 +34,10 @@ from server.service.csv_import import parse_teams_csv
 from server.service.write_path import LostRace, Tx, WritePath
 from server.settings import Settings
 from server.store import crud
-from server.wire.messages import AccessRole, SetupChanged
+from server.wire.messages import AccessRole
 from server.wire.team import TeamCreate
 
 PairBy = Literal["tags", "stage", "both"]
-SETUP_CHANGED = SetupChanged().model_dump_json()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +144,7 @@ class EventSetup:
                 "setup.add_teams",
                 detail={"team_ids": [team.id for team in added]},
             )
-            tx.publish(principal.event_id, SETUP_CHANGED)
+            tx.setup_changed(principal.event_id)
             return added
 
         return await self.writes.run(attempt, what="the teams")
@@ -182,7 +181,7 @@ class EventSetup:
                 "setup.create_room",
                 detail={"team_ids": list(team_ids)},
             )
-            tx.publish(principal.event_id, SETUP_CHANGED)
+            tx.setup_changed(principal.event_id)
             return room
 
         return await self.writes.run(attempt, what="the rooms")
@@ -281,7 +280,7 @@ class EventSetup:
                 "setup.pair",
                 detail={"by": by, "room_ids": [room.id for room in rooms]},
             )
-            tx.publish(principal.event_id, SETUP_CHANGED)
+            tx.setup_changed(principal.event_id)
             return rooms, leftovers
 
         return await self.writes.run(attempt, what="the rooms")
@@ -318,7 +317,7 @@ class EventSetup:
                     raise BadRequest(f"{link_name(role)} takes no team_id", field="team_id")
                 if role == "moderator" and label:
                     await crud.set_moderator_name(tx.session, room_id=room_id, name=label)
-                    tx.publish(principal.event_id, SETUP_CHANGED)
+                    tx.setup_changed(principal.event_id)
             token = await crud.create_token(
                 tx.session,
                 event_id=principal.event_id,

@@ -24,6 +24,7 @@ from typing import Any
 from server.access import Principal, principal_from_grant
 from server.errors import NotFound, Unauthorized
 from server.service.context import Context
+from server.service.setup_cache import SetupCache
 from server.store import crud
 from server.wire.messages import EventView, HelpView, RoomView, Snapshot, YouView
 from server.wire.timeline import timeline
@@ -45,8 +46,9 @@ class _Views:
 
 
 class Snapshots:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, setups: SetupCache) -> None:
         self.context = context
+        self.setups = setups
         self._principals: dict[str, Principal] = {}
         self._views: dict[str, _Views] = {}
         self._loading: dict[str, asyncio.Future[_Views]] = {}
@@ -86,11 +88,15 @@ class Snapshots:
 
     async def _read_views(self, event_id: str, generation: int, now: float) -> _Views:
         async with self.context.sessions() as session:
-            loaded = await crud.load_event(session, event_id=event_id)
+            event, states = await crud.load_event_states(session, event_id=event_id)
+            if event is None:
+                raise NotFound(f"no event with id {event_id!r}")
+            loaded = await self.setups.loaded(
+                session,
+                {event_id: event},
+                {room_id: (event_id, state) for room_id, state in states.items()},
+            )
             help_requests = await crud.list_help_requests(session, event_id=event_id)
-        if event_id not in loaded.events:
-            raise NotFound(f"no event with id {event_id!r}")
-        event = loaded.events[event_id]
         stored_rooms = sorted(
             loaded.rooms, key=lambda stored: (stored.room.position, stored.room.id)
         )

@@ -18,6 +18,10 @@ Rules:
   on, so a change made on stale information is refused, never half-applied.
   After ``ATTEMPTS`` lost races the change is refused as "changing too fast".
 - A refusal rolls back: nothing stored changes and nothing is published.
+- On SQLite, which has one writer at a time anyway, a process runs one
+  attempt at a time (``single_writer``): attempts queue in order instead of
+  meeting SQLite's busy lock, whose back-off sleeps would stall a moderator
+  behind a large batch for tens of milliseconds.
 - Only after the commit are the scheduler told the new deadlines and the
   messages published, in the order the attempt recorded them. Each message is
   built and serialized once, after the commit (so the transaction stays
@@ -30,10 +34,12 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
@@ -50,8 +56,9 @@ from server.errors import Conflict, NotFound
 from server.hub import Audience
 from server.protocols import ProtocolLibrary
 from server.service.context import Context
+from server.service.setup_cache import SetupCache
 from server.store import crud
-from server.wire.messages import EventUpdated, HelpUpdated, RoomUpdated, RoomView
+from server.wire.messages import EventUpdated, HelpUpdated, RoomUpdated, RoomView, SetupChanged
 from server.wire.views import event_view, help_view, room_view
 
 log = logging.getLogger(__name__)
@@ -70,6 +77,9 @@ class LostRace(Exception):
 
 
 EVERYONE = Audience()
+NO_DETAIL: Mapping[str, object] = MappingProxyType({})
+"""The detail of a step with nothing to add (one object, so rooms can share their log detail)."""
+SETUP_CHANGED = SetupChanged().model_dump_json()
 Payload = str | Callable[[], str]
 Step = tuple[engine.Transition, str, str, Mapping[str, object]]
 """One version step of a room: the transition, who made it, the action, log details."""
@@ -105,8 +115,19 @@ class _HelpWrite:
     after: HelpState
 
 
+_EVENT_FIELDS: dict[type[domain_events.Event], tuple[str, ...]] = {}
+
+
 def event_record(event: domain_events.Event) -> dict[str, object]:
-    return {"name": event.name, **asdict(event)}
+    """A domain event as a log row's JSON (field by field: ``asdict`` deep-copies)."""
+    kind = type(event)
+    names = _EVENT_FIELDS.get(kind)
+    if names is None:
+        names = _EVENT_FIELDS[kind] = tuple(field.name for field in fields(kind))
+    record: dict[str, object] = {"name": event.name}
+    for name in names:
+        record[name] = getattr(event, name)
+    return record
 
 
 @dataclass
@@ -116,10 +137,13 @@ class Tx:
     session: AsyncSession
     now: float
     protocols: ProtocolLibrary
+    setups: SetupCache
     _events: list[_EventWrite] = field(default_factory=list)
     _rooms: list[_RoomWrite] = field(default_factory=list)
     _help: list[_HelpWrite] = field(default_factory=list)
     _logs: list[crud.LogEntry] = field(default_factory=list)
+    _setup_changed: set[str] = field(default_factory=set)
+    _details: dict[tuple[int, int], Mapping[str, object]] = field(default_factory=dict)
     publications: list[Publication] = field(default_factory=list)
     schedule: list[tuple[str, float | None]] = field(default_factory=list)
     room_updates: dict[str, RoomUpdate] = field(default_factory=dict)
@@ -129,20 +153,25 @@ class Tx:
 
     async def load_room(self, room_id: str, *, event_id: str | None = None) -> crud.Loaded:
         """One room with its event and teams; NotFound if missing (or in another event)."""
-        loaded = await crud.load_rooms(self.session, room_ids=[room_id])
-        if not loaded.rooms or (event_id is not None and loaded.rooms[0].room.event_id != event_id):
+        events, states = await crud.load_states(self.session, room_ids=[room_id])
+        if not states or (event_id is not None and states[room_id][0] != event_id):
             raise NotFound(f"no room with id {room_id!r} in this event")
-        return loaded
+        return await self.setups.loaded(self.session, events, states)
 
     async def load_event(self, event_id: str) -> crud.Loaded:
         """The event with every room and seated team; NotFound if missing."""
-        loaded = await crud.load_event(self.session, event_id=event_id)
-        if event_id not in loaded.events:
+        event, states = await crud.load_event_states(self.session, event_id=event_id)
+        if event is None:
             raise NotFound(f"no event with id {event_id!r}")
-        return loaded
+        return await self.setups.loaded(
+            self.session,
+            {event_id: event},
+            {room_id: (event_id, state) for room_id, state in states.items()},
+        )
 
     async def load_rooms(self, room_ids: list[str]) -> crud.Loaded:
-        return await crud.load_rooms(self.session, room_ids=room_ids)
+        events, states = await crud.load_states(self.session, room_ids=room_ids)
+        return await self.setups.loaded(self.session, events, states)
 
     async def load_help(self, help_id: str, *, event_id: str) -> HelpRequest:
         found = await crud.get_help_request(self.session, help_id=help_id)
@@ -180,10 +209,7 @@ class Tx:
                     at=self.now,
                     version_before=state.version,
                     version_after=after.version,
-                    detail={
-                        **detail,
-                        "events": [event_record(item) for item in transition.events],
-                    },
+                    detail=self._detail(transition, detail),
                 )
             )
             update = RoomUpdate(protocol, room, after, transition, actor, teams, event, self.now)
@@ -199,6 +225,19 @@ class Tx:
             self._rooms.append(_RoomWrite(room, before, state, due))
             self.schedule.append((f"room:{room.id}", due))
         return state
+
+    def _detail(
+        self, transition: engine.Transition, detail: Mapping[str, object]
+    ) -> Mapping[str, object]:
+        """A step's log detail; rooms sharing a transition (an event-wide change) share one."""
+        key = (id(transition), id(detail))
+        shared = self._details.get(key)
+        if shared is None:
+            shared = self._details[key] = {
+                **detail,
+                "events": [event_record(item) for item in transition.events],
+            }
+        return shared
 
     def change_event(
         self, event: Event, after: EventState, *, actor: str, detail: Mapping[str, object]
@@ -293,6 +332,13 @@ class Tx:
             )
         )
 
+    def setup_changed(self, event_id: str) -> None:
+        """Teams, rooms, seats or links changed: raise the event's setup version (so every
+        process reads the setup afresh) and tell open pages."""
+        if event_id not in self._setup_changed:
+            self._setup_changed.add(event_id)
+            self.publish(event_id, SETUP_CHANGED)
+
     def publish(self, event_id: str, payload: Payload, audience: Audience | None = None) -> None:
         self.publications.append(Publication(event_id, payload, audience or EVERYONE))
 
@@ -305,6 +351,8 @@ class Tx:
     async def write(self) -> None:
         """Every compare-and-set, then the log rows; ``LostRace`` if any write lost."""
         session = self.session
+        for event_id in sorted(self._setup_changed):
+            await crud.bump_setup_version(session, event_id=event_id)
         for change in self._events:
             if not await crud.write_event(
                 session,
@@ -387,8 +435,7 @@ class RoomUpdate:
         return self._view
 
     def __call__(self) -> str:
-        message = RoomUpdated.model_construct(
-            type="room.updated",
+        message = RoomUpdated(
             room=self.view,
             events=[item.name for item in self.transition.events],
             actor=self.actor,
@@ -402,17 +449,23 @@ def _retryable(error: DBAPIError) -> bool:
 
 
 class WritePath:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, setups: SetupCache) -> None:
         self.context = context
+        self.setups = setups
         self.lost_races = 0
+        self._one_at_a_time = asyncio.Lock() if context.single_writer else None
 
     async def run(self, attempt: Callable[[Tx], Awaitable[R]], *, what: str = "") -> R:
         """Run ``attempt`` to a commit (see the module rules), then publish; its result."""
         context = self.context
         for _ in range(ATTEMPTS):
             try:
-                async with context.sessions() as session, session.begin():
-                    tx = Tx(session, context.clock.now(), context.protocols)
+                async with (
+                    self._one_at_a_time or contextlib.nullcontext(),
+                    context.sessions() as session,
+                    session.begin(),
+                ):
+                    tx = Tx(session, context.clock.now(), context.protocols, self.setups)
                     result = await attempt(tx)
                     await tx.write()
             except LostRace as lost:
@@ -438,12 +491,13 @@ class WritePath:
             self.context.schedule(key, due)
         hub = self.context.hub
         started = time.perf_counter()
-        for publication in tx.publications:
+        for index, publication in enumerate(tx.publications):
             payload = publication.payload
             text = payload if isinstance(payload, str) else payload()
             await hub.publish(
                 publication.event_id, text, publication.audience, room_due=publication.room_due
             )
-            if time.perf_counter() - started > PUBLISH_SLICE_SECONDS:
-                await asyncio.sleep(0)  # let the hub deliver what is out so far
+            # The first message goes out at once; then the hub delivers slice by slice.
+            if index == 0 or time.perf_counter() - started > PUBLISH_SLICE_SECONDS:
+                await asyncio.sleep(0)
                 started = time.perf_counter()

@@ -8,13 +8,18 @@ Rules:
   every room.
 - Reading refuses unknown fields and formats newer than this code knows, so
   a state written by a newer version is never silently mangled.
+- States are immutable, so both directions are memoized: rooms started
+  together run in lockstep and share their state, so a start or recall of a
+  thousand rooms encodes and decodes a handful of distinct states, not a
+  thousand.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
 from server.domain.state import PlannedPhase, RunState, Status
@@ -34,10 +39,29 @@ UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_1}
 """UPGRADES[n] turns format n into format n + 1."""
 
 
+_NAMES = tuple(field.name for field in fields(RunState))
+
+
+@functools.lru_cache(maxsize=4096)
 def state_to_json(state: RunState) -> str:
-    return json.dumps({"format": FORMAT, **asdict(state)}, separators=(",", ":"))
+    # Field by field rather than dataclasses.asdict, which deep-copies: a start
+    # of a thousand rooms encodes a thousand states inside its transaction.
+    data: dict[str, Any] = {"format": FORMAT}
+    for name in _NAMES:
+        data[name] = getattr(state, name)
+    data["planned"] = [
+        {
+            "round_index": entry.round_index,
+            "phase_index": entry.phase_index,
+            "seconds": entry.seconds,
+        }
+        for entry in state.planned
+    ]
+    data["status"] = state.status.value
+    return json.dumps(data, separators=(",", ":"))
 
 
+@functools.lru_cache(maxsize=4096)
 def state_from_json(text: str) -> RunState:
     data: dict[str, Any] = json.loads(text)
     version = data.pop("format", 1)

@@ -17,12 +17,13 @@ Rules:
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, insert, select, update
+from sqlalchemy import JSON, Row, Text, bindparam, cast, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,6 +76,7 @@ def _event(row: Row[Any] | Mapping[Any, Any]) -> Event:
         scheduled_start=values["scheduled_start"],
         main_room_at=values["main_room_at"],
         created_at=values["created_at"],
+        setup_version=values["setup_version"],
         state=EventState(
             status=EventStatus(values["status"]),
             version=values["version"],
@@ -127,103 +129,118 @@ class StoredRoom:
 
 @dataclass
 class Loaded:
-    """What a change reads in one go: rooms with their events and seated teams."""
+    """What a change reads: rooms' run states with their events, and the setup (room
+    records and seated teams) as of each event's setup version."""
 
     events: dict[str, Event] = field(default_factory=dict)
     rooms: list[StoredRoom] = field(default_factory=list)
     teams: dict[str, Team] = field(default_factory=dict)
 
 
-_ROOM_COLUMNS = (
-    ROOM.c.id,
-    ROOM.c.event_id,
-    ROOM.c.position,
-    ROOM.c.label,
-    ROOM.c.video_room,
-    ROOM.c.moderator_name,
-    ROOM.c.state_json,
-)
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """An event's rooms (with their seats) and teams, as of ``version``."""
+
+    version: int
+    rooms: Mapping[str, Room]
+    teams: Mapping[str, Team]
+
+
 _EVENT_PREFIX = "event__"
 _EVENT_COLUMNS = tuple(column.label(f"{_EVENT_PREFIX}{column.name}") for column in EVENT.c)
 
 
-async def _seats(session: AsyncSession, condition: Any) -> tuple[dict[str, list[str]], list[Team]]:
-    """Seated team ids by room (in seat order) and the seated teams, in one statement."""
-    query = (
-        select(SEAT.c.room_id, SEAT.c.position, *TEAM.c)
-        .join(TEAM, TEAM.c.id == SEAT.c.team_id)
-        .where(condition)
-        .order_by(SEAT.c.room_id, SEAT.c.position)
+def _prefixed_event(row: Mapping[Any, Any]) -> Event:
+    return _event(
+        {
+            key.removeprefix(_EVENT_PREFIX): value
+            for key, value in row.items()
+            if key.startswith(_EVENT_PREFIX)
+        }
     )
-    seats: dict[str, list[str]] = {}
-    teams: list[Team] = []
-    for row in (await session.execute(query)).mappings():
-        seats.setdefault(row["room_id"], []).append(row["id"])
-        teams.append(_team(row))
-    return seats, teams
 
 
-def _loaded(
-    rows: Sequence[Mapping[Any, Any]], seats: dict[str, list[str]], teams: list[Team]
-) -> Loaded:
-    loaded = Loaded(teams={team.id: team for team in teams})
-    for row in rows:
-        event_id = row["event_id"]
-        if event_id not in loaded.events and f"{_EVENT_PREFIX}id" in row:
-            loaded.events[event_id] = _event(
-                {
-                    key.removeprefix(_EVENT_PREFIX): value
-                    for key, value in row.items()
-                    if key.startswith(_EVENT_PREFIX)
-                }
-            )
-        loaded.rooms.append(
-            StoredRoom(
-                Room(
-                    id=row["id"],
-                    event_id=event_id,
-                    position=row["position"],
-                    label=row["label"],
-                    video_room=row["video_room"],
-                    moderator_name=row["moderator_name"],
-                    team_ids=tuple(seats.get(row["id"], ())),
-                ),
-                state_from_json(row["state_json"]),
-            )
-        )
-    return loaded
-
-
-async def load_rooms(session: AsyncSession, *, room_ids: Sequence[str]) -> Loaded:
-    """The rooms (in id order), each with its event and its seated teams: two statements."""
+async def load_states(
+    session: AsyncSession, *, room_ids: Sequence[str]
+) -> tuple[dict[str, Event], dict[str, tuple[str, RunState]]]:
+    """The rooms' run states (by room id, with their event id) and their events: one
+    statement."""
     if not room_ids:
-        return Loaded()
+        return {}, {}
     query = (
-        select(*_ROOM_COLUMNS, *_EVENT_COLUMNS)
+        select(ROOM.c.id, ROOM.c.event_id, ROOM.c.state_json, *_EVENT_COLUMNS)
         .join(EVENT, EVENT.c.id == ROOM.c.event_id)
         .where(ROOM.c.id.in_(room_ids))
         .order_by(ROOM.c.id)
     )
+    events: dict[str, Event] = {}
+    states: dict[str, tuple[str, RunState]] = {}
+    for row in (await session.execute(query)).mappings():
+        event_id = row["event_id"]
+        if event_id not in events:
+            events[event_id] = _prefixed_event(row)
+        states[row["id"]] = (event_id, state_from_json(row["state_json"]))
+    return events, states
+
+
+async def load_event_states(
+    session: AsyncSession, *, event_id: str
+) -> tuple[Event | None, dict[str, RunState]]:
+    """The event and every room's run state (by room id, in id order): one statement."""
+    query = (
+        select(*_EVENT_COLUMNS, ROOM.c.id, ROOM.c.state_json)
+        .select_from(EVENT)
+        .outerjoin(ROOM, ROOM.c.event_id == EVENT.c.id)
+        .where(EVENT.c.id == event_id)
+        .order_by(ROOM.c.id)
+    )
     rows = (await session.execute(query)).mappings().all()
-    seats, teams = await _seats(session, SEAT.c.room_id.in_(room_ids))
-    return _loaded(rows, seats, teams)
+    if not rows:
+        return None, {}
+    states = {row["id"]: state_from_json(row["state_json"]) for row in rows if row["id"]}
+    return _prefixed_event(rows[0]), states
 
 
-async def load_event(session: AsyncSession, *, event_id: str) -> Loaded:
-    """The event with every room (in id order) and every seated team: three statements.
+async def load_setup(session: AsyncSession, *, event_id: str, version: int) -> Setup:
+    """The event's rooms with their seats, and its teams: three statements."""
+    query = select(
+        ROOM.c.id,
+        ROOM.c.position,
+        ROOM.c.label,
+        ROOM.c.video_room,
+        ROOM.c.moderator_name,
+    ).where(ROOM.c.event_id == event_id)
+    room_rows = (await session.execute(query)).all()
+    seat_query = (
+        select(SEAT.c.room_id, SEAT.c.team_id)
+        .join(ROOM, ROOM.c.id == SEAT.c.room_id)
+        .where(ROOM.c.event_id == event_id)
+        .order_by(SEAT.c.room_id, SEAT.c.position)
+    )
+    seats: dict[str, list[str]] = {}
+    for room_id, team_id in (await session.execute(seat_query)).all():
+        seats.setdefault(room_id, []).append(team_id)
+    rooms = {
+        room_id: Room(
+            id=room_id,
+            event_id=event_id,
+            position=position,
+            label=label,
+            video_room=video_room,
+            moderator_name=moderator_name,
+            team_ids=tuple(seats.get(room_id, ())),
+        )
+        for room_id, position, label, video_room, moderator_name in room_rows
+    }
+    teams = {team.id: team for team in await list_teams(session, event_id=event_id)}
+    return Setup(version, rooms, teams)
 
-    ``events`` is empty if there is no such event.
-    """
-    event_row = (await session.execute(select(EVENT).where(EVENT.c.id == event_id))).first()
-    if event_row is None:
-        return Loaded()
-    query = select(*_ROOM_COLUMNS).where(ROOM.c.event_id == event_id).order_by(ROOM.c.id)
-    rows = (await session.execute(query)).mappings().all()
-    in_event = SEAT.c.room_id.in_(select(ROOM.c.id).where(ROOM.c.event_id == event_id))
-    seats, teams = await _seats(session, in_event)
-    loaded = _loaded(rows, seats, teams)
-    loaded.events[event_id] = _event(event_row)
-    return loaded
+
+async def bump_setup_version(session: AsyncSession, *, event_id: str) -> None:
+    """A change of teams, rooms, seats or links: every cached setup of the event is stale."""
+    await session.execute(
+        update(EVENT).where(EVENT.c.id == event_id).values(setup_version=EVENT.c.setup_version + 1)
+    )
 
 
 # -- events -------------------------------------------------------------------------------
@@ -250,6 +267,7 @@ async def create_event(
         "last_action": "",
         "last_by": "",
         "last_at": None,
+        "setup_version": 0,
         "created_at": now,
     }
     await session.execute(insert(EVENT).values(**values))
@@ -379,16 +397,6 @@ async def create_room(
     return room
 
 
-async def list_rooms(session: AsyncSession, *, event_id: str) -> list[Room]:
-    """The event's rooms in position order, with their seats."""
-    query = select(*_ROOM_COLUMNS).where(ROOM.c.event_id == event_id)
-    rows = (await session.execute(query)).mappings().all()
-    in_event = SEAT.c.room_id.in_(select(ROOM.c.id).where(ROOM.c.event_id == event_id))
-    seats, _ = await _seats(session, in_event)
-    rooms = [stored.room for stored in _loaded(rows, seats, []).rooms]
-    return sorted(rooms, key=lambda room: (room.position, room.id))
-
-
 async def seated_team_ids(session: AsyncSession, *, event_id: str) -> dict[str, str]:
     """Team id -> the label of the room it sits in, for the event's seated teams."""
     query = (
@@ -485,22 +493,34 @@ class LogEntry:
 
 
 async def append_logs(session: AsyncSession, *, entries: Iterable[LogEntry]) -> None:
-    """Append log rows in one statement."""
-    rows = [
-        {
-            "event_id": entry.event_id,
-            "room_id": entry.room_id,
-            "actor": entry.actor,
-            "action": entry.action,
-            "at": entry.at,
-            "version_before": entry.version_before,
-            "version_after": entry.version_after,
-            "detail": dict(entry.detail),
-        }
-        for entry in entries
-    ]
+    """Append log rows in one statement. Details are encoded once per distinct detail
+    object: the rooms of an event-wide change share theirs."""
+    encoded: dict[int, str] = {}
+    rows = []
+    for entry in entries:
+        key = id(entry.detail)
+        text = encoded.get(key)
+        if text is None:
+            text = encoded[key] = json.dumps(entry.detail, separators=(",", ":"))
+        rows.append(
+            {
+                "event_id": entry.event_id,
+                "room_id": entry.room_id,
+                "actor": entry.actor,
+                "action": entry.action,
+                "at": entry.at,
+                "version_before": entry.version_before,
+                "version_after": entry.version_after,
+                "detail": text,
+            }
+        )
     if rows:
-        await session.execute(insert(LOG), rows)
+        # The detail arrives as JSON text: bound as text and stored in the JSON column as it
+        # is (SQLite keeps JSON as text; PostgreSQL is told to read the text as json).
+        detail: Any = bindparam("detail", type_=Text)
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            detail = cast(detail, JSON)
+        await session.execute(insert(LOG).values(detail=detail), rows)
 
 
 async def read_log(

@@ -80,6 +80,8 @@ class EventRow(SQLModel, table=True):
     last_action: str = Field(default="", sa_column_kwargs={"server_default": ""})
     last_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
     last_at: float | None = None
+    setup_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Grows with every change of the event's teams, rooms, seats or links."""
     created_at: float = 0.0
 
 

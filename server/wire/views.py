@@ -4,8 +4,10 @@ Rules: views are computed from domain records, the run state and ``now``
 only, never from table rows; times become epoch milliseconds through ``ms``
 (one conversion, so a deadline has the same bits in every view that carries
 it); a team member's role comes from the protocol's seating for the room's
-current round. Views are built from trusted domain values, so they skip
-validation (``model_construct``); the tests validate them against the schema.
+current round. A view is assembled as plain data and validated in one go
+(pydantic's compiled validator), which is both checked and several times
+faster than building the models field by field: a start of every room builds
+hundreds of views at once.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from server.domain.event import Change
 from server.domain.protocol import Protocol
 from server.domain.records import Event, HelpRequest, Room, Team
 from server.domain.state import RunState, Status, projected_end
-from server.wire.messages import ChangeView, EventView, HelpView, RoomView, SeatView
+from server.wire.messages import ChangeView, EventView, HelpView, RoomView
 from server.wire.timeline import seat_label
 
 
@@ -39,41 +41,43 @@ def room_view(
         team_id = room.team_ids[seat_index] if seat_index < len(room.team_ids) else None
         team = teams.get(team_id) if team_id else None
         seats.append(
-            SeatView.model_construct(
-                seat=seat_index + 1,
-                team_id=team_id,
-                team_name=team.name if team else seat_label(protocol, seat_index),
-                organisation=team.organisation if team else "",
-                role=role_id,
-                challenge=team.challenge if team else "",
-                request=team.request if team else "",
-            )
+            {
+                "seat": seat_index + 1,
+                "team_id": team_id,
+                "team_name": team.name if team else seat_label(protocol, seat_index),
+                "organisation": team.organisation if team else "",
+                "role": role_id,
+                "challenge": team.challenge if team else "",
+                "request": team.request if team else "",
+            }
         )
     phase = protocol.phases[state.phase_index]
     end = projected_end(protocol, state, now)
     planned_end = scheduled_start + protocol.total_seconds
     remaining = state.remaining(now)
-    return RoomView.model_construct(
-        id=room.id,
-        label=room.label,
-        video_room=room.video_room,
-        moderator_name=room.moderator_name,
-        protocol_id=protocol.id,
-        status=state.status.value,
-        version=state.version,
-        round_index=state.round_index,
-        phase_index=state.phase_index,
-        phase_id=phase.id,
-        phase_title=phase.title,
-        phase_started_at=ms(state.phase_started_at),
-        deadline=ms(state.deadline),
-        remaining_ms=ms(remaining) if state.status is Status.PAUSED else None,
-        phase_length_ms=(state.phase_seconds + state.added_seconds) * 1000.0,
-        projected_end=ms(end),
-        drift_seconds=None if end is None else round(end - planned_end, 3),
-        recall_deadline=ms(state.recall_deadline),
-        returned=state.returned,
-        seats=seats,
+    return RoomView.model_validate(
+        {
+            "id": room.id,
+            "label": room.label,
+            "video_room": room.video_room,
+            "moderator_name": room.moderator_name,
+            "protocol_id": protocol.id,
+            "status": state.status.value,
+            "version": state.version,
+            "round_index": state.round_index,
+            "phase_index": state.phase_index,
+            "phase_id": phase.id,
+            "phase_title": phase.title,
+            "phase_started_at": ms(state.phase_started_at),
+            "deadline": ms(state.deadline),
+            "remaining_ms": ms(remaining) if state.status is Status.PAUSED else None,
+            "phase_length_ms": (state.phase_seconds + state.added_seconds) * 1000.0,
+            "projected_end": ms(end),
+            "drift_seconds": None if end is None else round(end - planned_end, 3),
+            "recall_deadline": ms(state.recall_deadline),
+            "returned": state.returned,
+            "seats": seats,
+        }
     )
 
 

@@ -67,6 +67,9 @@ def make_settings(database: Path | None, **overrides: Any) -> Settings:
         "database_url": url,
         "admin_key": SecretStr(ADMIN_KEY),
         "port": 0,
+        # Tests start many servers in one process: freezing each one's objects would keep
+        # them all alive; the policy is exercised by its own test and the benchmarks.
+        "gc_policy": False,
         **overrides,
     }
     return Settings(**values)

@@ -58,13 +58,18 @@ function receive(message) {
       applyRoomUpdate(message);
       break;
     case "event.updated":
+      // Versions only grow: an update queued before a snapshot may arrive after it.
+      if (state.event && message.event.version <= state.event.version) break;
       state.event = message.event;
       render();
       break;
-    case "help.updated":
+    case "help.updated": {
+      const held = state.help.get(message.help.id);
+      if (held && message.help.version <= held.version) break;
       state.help.set(message.help.id, message.help);
       render();
       break;
+    }
     case "presence.updated":
       state.presence[message.room_id] = message.people;
       if (view === "dashboard") render();
@@ -314,9 +319,12 @@ const actions = {
     return runAction(room, { action, seconds });
   },
   async event(type, payload = {}, confirmText = null) {
+    // The action is made against the event as the uber moderator saw it when pressing:
+    // if another uber moderator changed it meanwhile, the server refuses and says what happened.
+    const expected_version = state.event?.version;
     if (confirmText && !(await confirmAction(confirmText))) return;
     try {
-      const reply = await connection.send({ type, ...payload });
+      const reply = await connection.send({ type, ...payload, expected_version });
       if (type === "event.fit_to_time") {
         const detail = reply.detail;
         const problems = Object.values(detail.impossible);
@@ -327,7 +335,8 @@ const actions = {
     }
   },
   help(type, helpId) {
-    return connection.send({ type, help_id: helpId }).catch(showError);
+    const expected_version = state.help.get(helpId)?.version;
+    return connection.send({ type, help_id: helpId, expected_version }).catch(showError);
   },
 };
 

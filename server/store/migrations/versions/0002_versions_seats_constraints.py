@@ -2,7 +2,8 @@
 and the rehearsal clock's anchor.
 
 - event: ``version`` and the last event-level change (``last_action``, ``last_by``,
-  ``last_at``); ``status`` checked against its four values.
+  ``last_at``); ``setup_version``, which grows with every change of its teams,
+  rooms and links; ``status`` checked against its four values.
 - seat: a room's teams, one row per seat, moved out of ``room.team_ids`` (a JSON
   list no foreign key could check); a team sits in at most one room.
 - help_request: ``version`` and ``resolved_by``; ``status`` checked.
@@ -61,6 +62,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("last_action", sa.String(), nullable=False, server_default=""))
         batch.add_column(sa.Column("last_by", sa.String(), nullable=False, server_default=""))
         batch.add_column(sa.Column("last_at", sa.Float(), nullable=True))
+        batch.add_column(
+            sa.Column("setup_version", sa.Integer(), nullable=False, server_default="0")
+        )
         batch.alter_column("status", type_=sa.String(16), existing_nullable=False)
         batch.create_check_constraint(
             op.f("ck_event_status"),
