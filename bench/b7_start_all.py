@@ -54,7 +54,7 @@ async def measure_ours(total: int, workdir: Path) -> dict[str, Any]:
                 sizes.append(len(payload))
             original(client, payload, at)
 
-        watcher.client.on_message = sized  # type: ignore[attr-defined]
+        watcher.client.on_message = sized
         start = time.perf_counter()
         uber.client.send_text(json.dumps({"type": "event.start_all"}))
         await quiesce(clients, quiet=0.5)

@@ -49,6 +49,10 @@ from server.backplane.base import (
 __all__ = ["RedisBackplane"]
 
 
+MAX_CONNECTIONS = 2000
+"""redis-py's own default (100) would cap a process at about 100 events being watched."""
+
+
 class RedisBackplane(Backplane):
     def __init__(self, url: str, *, capacity: int = 1000, timeout: float = 5.0) -> None:
         """``timeout`` bounds connecting, PING, PUBLISH and the SUBSCRIBE confirmation."""
@@ -69,6 +73,9 @@ class RedisBackplane(Backplane):
             client = Redis.from_url(
                 self._url,
                 decode_responses=True,
+                # Each subscription holds a connection of its own (one per event with
+                # connections in this process), besides those publishing.
+                max_connections=MAX_CONNECTIONS,
                 socket_connect_timeout=self._timeout,
                 socket_timeout=self._timeout,
             )

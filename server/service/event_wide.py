@@ -148,7 +148,7 @@ class EventActions:
             changed=decision.ids("changed"),
             skipped=_skipped(decision),
             event_version=decision.event.version,
-            at=decision.at * 1000,
+            at=ms(decision.at) or 0.0,
         )
 
     async def pause_all(

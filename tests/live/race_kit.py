@@ -36,77 +36,105 @@ class Seeded:
     ubers: tuple[str, str]
     room_ids: list[str]
     help_id: str | None
+    version: int
+    """The event's version as seeded."""
 
 
 async def seed(
     sessions: async_sessionmaker[AsyncSession],
     *,
     now: float,
+    count: int = 1,
     rooms: int = 2,
     started: bool = False,
     minutes_to_main_room: float = 90,
     help_request: bool = False,
-) -> Seeded:
-    """An event with ``rooms`` consultancy rooms and two uber links; rooms running since
-    ``now`` if ``started``; an open help request in the first room if asked."""
+) -> list[Seeded]:
+    """``count`` events (one transaction), each with ``rooms`` consultancy rooms and two
+    uber links; rooms running since ``now`` if ``started``; an open help request in the
+    first room if asked."""
+    seeded: list[Seeded] = []
     async with sessions() as session, session.begin():
-        event = await crud.create_event(
-            session,
-            title="Race",
-            protocol_id=PROTOCOL.id,
-            scheduled_start=now,
-            main_room_at=now + minutes_to_main_room * 60,
-            now=now,
-        )
-        if started:
-            await crud.write_event(
-                session,
-                event_id=event.id,
-                expected_version=0,
-                state=EventState(status=EventStatus.RUNNING, version=1),
+        for _ in range(count):
+            seeded.append(
+                await _one_event(
+                    session,
+                    now=now,
+                    rooms=rooms,
+                    started=started,
+                    minutes_to_main_room=minutes_to_main_room,
+                    help_request=help_request,
+                )
             )
-        ubers = (
-            await crud.create_token(
-                session, event_id=event.id, role="uber", label="Uber moderator 1", now=now
-            ),
-            await crud.create_token(
-                session, event_id=event.id, role="uber", label="Uber moderator 2", now=now
-            ),
-        )
-        teams = await crud.add_teams(
+    return seeded
+
+
+async def _one_event(
+    session: AsyncSession,
+    *,
+    now: float,
+    rooms: int,
+    started: bool,
+    minutes_to_main_room: float,
+    help_request: bool,
+) -> Seeded:
+    event = await crud.create_event(
+        session,
+        title="Race",
+        protocol_id=PROTOCOL.id,
+        scheduled_start=now,
+        main_room_at=now + minutes_to_main_room * 60,
+        now=now,
+    )
+    if started:
+        await crud.write_event(
             session,
             event_id=event.id,
-            teams=[{"name": f"Team {index}"} for index in range(2 * rooms)],
+            expected_version=0,
+            state=EventState(status=EventStatus.RUNNING, version=1),
         )
-        room_ids = []
-        for index in range(rooms):
-            state = RunState(PROTOCOL.id)
-            if started:
-                state = engine.handle(PROTOCOL, state, cmd.Start(0), now).state
-            room = await crud.create_room(
-                session,
-                event_id=event.id,
-                label=f"Room {index + 1}",
-                team_ids=[teams[2 * index].id, teams[2 * index + 1].id],
-                state=state,
-                position=index + 1,
-            )
-            room_ids.append(room.id)
-        help_id = None
-        if help_request:
-            created = await crud.create_help_request(
-                session,
-                event_id=event.id,
-                room_id=room_ids[0],
-                round_index=0,
-                phase_id="explanation",
-                role="presenting",
-                requested_by="Team 0",
-                message="stuck",
-                now=now,
-            )
-            help_id = created.id
-    return Seeded(event.id, ubers, room_ids, help_id)
+    ubers = (
+        await crud.create_token(
+            session, event_id=event.id, role="uber", label="Uber moderator 1", now=now
+        ),
+        await crud.create_token(
+            session, event_id=event.id, role="uber", label="Uber moderator 2", now=now
+        ),
+    )
+    teams = await crud.add_teams(
+        session,
+        event_id=event.id,
+        teams=[{"name": f"Team {index}"} for index in range(2 * rooms)],
+    )
+    room_ids = []
+    for index in range(rooms):
+        state = RunState(PROTOCOL.id)
+        if started:
+            state = engine.handle(PROTOCOL, state, cmd.Start(0), now).state
+        room = await crud.create_room(
+            session,
+            event_id=event.id,
+            label=f"Room {index + 1}",
+            team_ids=[teams[2 * index].id, teams[2 * index + 1].id],
+            state=state,
+            position=index + 1,
+        )
+        room_ids.append(room.id)
+    help_id = None
+    if help_request:
+        created = await crud.create_help_request(
+            session,
+            event_id=event.id,
+            room_id=room_ids[0],
+            round_index=0,
+            phase_id="explanation",
+            role="presenting",
+            requested_by="Team 0",
+            message="stuck",
+            now=now,
+        )
+        help_id = created.id
+    return Seeded(event.id, ubers, room_ids, help_id, version=1 if started else 0)
 
 
 @dataclass(frozen=True)
@@ -219,13 +247,20 @@ def one_accepted(replies: tuple[Reply, Reply]) -> tuple[Reply, Reply]:
     return accepted[0], refused[0]
 
 
-async def stored(
-    sessions: async_sessionmaker[AsyncSession], seeded: Seeded
-) -> tuple[crud.Loaded, list[crud.LogEntry]]:
+@dataclass
+class Stored:
+    event: EventState
+    rooms: dict[str, RunState]
+    log: list[crud.LogEntry]
+
+
+async def stored(sessions: async_sessionmaker[AsyncSession], seeded: Seeded) -> Stored:
+    """The event, its rooms' run states and its log, as the database holds them now."""
     async with sessions() as session:
-        loaded = await crud.load_event(session, event_id=seeded.event_id)
+        event, states = await crud.load_event_states(session, event_id=seeded.event_id)
         log = await crud.read_log(session, event_id=seeded.event_id)
-    return loaded, log
+    assert event is not None
+    return Stored(event.state, states, log)
 
 
 def room_updates(connection: Client) -> dict[str, list[int]]:
@@ -241,7 +276,7 @@ async def wait_for_event_version(connection: Client, version: int) -> list[dict[
     """Read until the ``event.updated`` of ``version`` has arrived; every event.updated seen."""
 
     def arrived(message: dict[str, Any]) -> bool:
-        return message["type"] == "event.updated" and message["event"]["version"] >= version
+        return message["type"] == "event.updated" and bool(message["event"]["version"] >= version)
 
     if not any(arrived(message) for message in connection.received):
         await connection.wait_for(arrived)

@@ -24,6 +24,7 @@ from server.wire.views import ms
 from tests.live.race_kit import (
     Reply,
     Seeded,
+    Stored,
     Transport,
     http_clients,
     one_accepted,
@@ -119,23 +120,14 @@ async def run_case(
     base_urls: tuple[str, str],
     transport: Transport,
     tries: int,
-    concurrent: int = 8,
+    concurrent: int = 4,
 ) -> None:
     """``tries`` independent races, ``concurrent`` at a time, each fully checked."""
 
-    async def one_try(index: int, http: tuple[Any, ...]) -> None:
-        seeded = await seed(
-            sessions,
-            now=now(),
-            started=case.started,
-            minutes_to_main_room=30 if case.late else 90,
-            help_request=case.help_request,
-        )
-        loaded, _ = await stored(sessions, seeded)
-        version_before = loaded.events[seeded.event_id].state.version
+    async def one_try(index: int, seeded: Seeded, http: tuple[Any, ...]) -> None:
+        version_before = seeded.version
         explicit = case.versions == "always" or index % 2 == 0
-        help_version = 0
-        expected = (help_version if case.help_request else version_before) if explicit else None
+        expected = (0 if case.help_request else version_before) if explicit else None
         async with two_ubers(base_urls, seeded, transport, http) as (a, b, clients):
             first, second = case.first(seeded, expected), case.second(seeded, expected)
             if index % 2:  # who presses "first" alternates
@@ -150,28 +142,30 @@ async def run_case(
                     assert versions == sorted(set(versions)), versions  # each version once
                     assert versions[-1] == version_before + 1, versions
                 await _check_room_messages(clients, accepted)
-        loaded, log = await stored(sessions, seeded)
+        after = await stored(sessions, seeded)
         if case.help_request:
-            await _check_help(sessions, seeded, log, accepted)
+            await _check_help(sessions, seeded, after.log, accepted)
         else:
-            _check_event(case, seeded, loaded, log, accepted, refused, version_before)
+            _check_event(case, after, accepted, refused, version_before)
 
+    events = await seed(
+        sessions,
+        now=now(),
+        count=tries,
+        started=case.started,
+        minutes_to_main_room=30 if case.late else 90,
+        help_request=case.help_request,
+    )
     async with http_clients(base_urls) as http:
         for start in range(0, tries, concurrent):
             batch = range(start, min(tries, start + concurrent))
-            await asyncio.gather(*(one_try(index, http) for index in batch))
+            await asyncio.gather(*(one_try(index, events[index], http) for index in batch))
 
 
 def _check_event(
-    case: Case,
-    seeded: Seeded,
-    loaded: crud.Loaded,
-    log: list[crud.LogEntry],
-    accepted: Reply,
-    refused: Reply,
-    version_before: int,
+    case: Case, after: Stored, accepted: Reply, refused: Reply, version_before: int
 ) -> None:
-    event = loaded.events[seeded.event_id].state
+    event, log = after.event, after.log
     assert event.version == version_before + 1
     event_rows = [
         entry for entry in log if entry.room_id is None and entry.action.startswith("event.")
@@ -181,10 +175,9 @@ def _check_event(
     action = row.action.removeprefix("event.")
     assert accepted.body["kind"] == f"event.{action}"
     assert "change" in refused.body or "result" in refused.body or refused.body.get("message")
-    for stored_room in loaded.rooms:
-        room_rows = [entry for entry in log if entry.room_id == stored_room.room.id]
+    for room_id, state in after.rooms.items():
+        room_rows = [entry for entry in log if entry.room_id == room_id]
         assert [entry.action for entry in room_rows if entry.action == action] == [action]
-        state = stored_room.state
         if action == "recall":
             assert event.status is EventStatus.RECALLING
             assert state.status is Status.RECALLED
@@ -197,7 +190,7 @@ def _check_event(
             assert ms(state.phase_started_at) == accepted.body["at"]
         if action == "fit_to_time":
             assert state.status is Status.RUNNING
-            assert stored_room.room.id in accepted.body["fitted"]
+            assert room_id in accepted.body["fitted"]
 
 
 async def _check_help(

@@ -1,0 +1,87 @@
+"""Servers in processes of their own, as a deployment runs them (``consult serve``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_KEY = "process-admin-key"
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[bytes]
+    base_url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def server_process(
+    database_url: str, *, backplane_url: str = "memory://", extra: tuple[str, ...] = ()
+) -> AsyncIterator[ServerProcess]:
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "server",
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        database_url,
+        "--backplane",
+        backplane_url,
+        *extra,
+    ]
+    environment = {**os.environ, "CONSULT_ADMIN_KEY": ADMIN_KEY}
+    # A file, not a pipe: a pipe nobody reads would stall a server that logs a lot.
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            await _wait_ready(base_url, process, errors)
+            yield ServerProcess(process, base_url)
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+async def _wait_ready(base_url: str, process: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                errors.seek(0)
+                said = errors.read().decode(errors="replace")
+                raise RuntimeError(f"the server exited with {process.returncode}: {said}")
+            with contextlib.suppress(httpx.TransportError):
+                if (await http.get(f"{base_url}/healthz", timeout=2)).status_code == 200:
+                    return
+            await asyncio.sleep(0.05)
+    raise TimeoutError(f"{base_url} not ready after 60 s")
