@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import Popen
 from typing import IO
 
 import httpx
@@ -23,7 +24,7 @@ ADMIN_KEY = "process-admin-key"
 
 @dataclass
 class ServerProcess:
-    process: subprocess.Popen[bytes]
+    process: Popen[bytes]
     base_url: str
 
 
@@ -55,24 +56,33 @@ async def server_process(
     environment = {**os.environ, "CONSULT_ADMIN_KEY": ADMIN_KEY}
     # A file, not a pipe: a pipe nobody reads would stall a server that logs a lot.
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=errors
-        )
+        process = _start(command, environment, errors)
         base_url = f"http://127.0.0.1:{port}"
         try:
             await _wait_ready(base_url, process, errors)
             yield ServerProcess(process, base_url)
         finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            _stop(process)
 
 
-async def _wait_ready(base_url: str, process: subprocess.Popen[bytes], errors: IO[bytes]) -> None:
+def _start(command: list[str], environment: dict[str, str], errors: IO[bytes]) -> Popen[bytes]:
+    return subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=errors
+    )
+
+
+def _stop(process: Popen[bytes]) -> None:
+    """SIGTERM, as a deployment stops a worker; SIGKILL if it has not gone in 20 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _wait_ready(base_url: str, process: Popen[bytes], errors: IO[bytes]) -> None:
     deadline = time.monotonic() + 60
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
