@@ -8,7 +8,15 @@ import time
 
 from bench.common import ROOT, TABLE
 
-BENCHMARKS = ["b1_fanout", "b2_connect", "b3_countdown", "b4_timers", "b5_memory", "b6_restart"]
+BENCHMARKS = [
+    "b1_fanout",
+    "b2_connect",
+    "b3_countdown",
+    "b4_timers",
+    "b5_memory",
+    "b6_restart",
+    "b7_start_all",
+]
 
 
 def main() -> None:

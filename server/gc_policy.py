@@ -40,11 +40,13 @@ class CollectionPolicy:
     def __init__(self, seconds_to_next_deadline: Callable[[], float | None]) -> None:
         self._next_deadline = seconds_to_next_deadline
         self._task: asyncio.Task[None] | None = None
+        self._thresholds = gc.get_threshold()
         self.full_collections = 0
         self.last_pause_ms = 0.0
 
     def start(self) -> None:
         """Freeze what start-up made, take full collections off the automatic path."""
+        self._thresholds = gc.get_threshold()
         gc.collect()
         gc.freeze()
         gc.set_threshold(YOUNG_THRESHOLD, MIDDLE_THRESHOLD, NEVER)
@@ -56,7 +58,7 @@ class CollectionPolicy:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        gc.set_threshold(700, 10, 10)
+        gc.set_threshold(*self._thresholds)
         gc.unfreeze()
 
     async def _maintain(self) -> None:

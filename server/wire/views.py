@@ -84,7 +84,7 @@ def room_view(
 def change_view(change: Change | None) -> ChangeView | None:
     if change is None:
         return None
-    return ChangeView(action=change.action, by=change.by, at=change.at * 1000.0)
+    return ChangeView(action=change.action, by=change.by, at=ms(change.at) or 0.0)
 
 
 def event_view(event: Event) -> EventView:

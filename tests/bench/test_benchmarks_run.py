@@ -20,6 +20,7 @@ EXPECTED = {
     "b4_timers": "early 0,",
     "b5_memory": "B5 10 idle connections",
     "b6_restart": "drift 0.0 ms",
+    "b7_start_all": "B7 12 clients in",
 }
 
 

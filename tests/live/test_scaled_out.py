@@ -85,3 +85,43 @@ async def test_a_room_keeps_its_timer_when_the_server_that_started_it_goes_away(
             advanced = await member.wait_type("room.updated")
             assert advanced["room"]["phase_id"] == "clarification"
             assert advanced["room"]["phase_started_at"] == advanced["room"]["deadline"] - 180_000
+
+
+async def test_a_setup_change_on_one_server_is_seen_by_the_other_s_next_change(
+    migrated_postgres_url: str, redis_url: str
+) -> None:
+    """Each process caches an event's setup by its setup version: a room added, or a
+    moderator named, through one server is in the other's very next change, and in its
+    snapshots once its pages have heard ``setup.changed``."""
+    clock = FakeClock()
+    settings = make_settings(None, database_url=migrated_postgres_url, backplane_url=redis_url)
+    async with running_server(settings, clock) as one, running_server(settings, clock) as two:
+        setup = await set_up_event(one)
+        async with client(two, setup.uber) as watcher, two.http(setup.uber) as http_two:
+            assert len((await watcher.wait_type("snapshot"))["rooms"]) == 1  # cached on two
+            async with one.http(setup.uber) as http:
+                teams = [
+                    (await http.post("/api/teams", json={"name": name})).json()["id"]
+                    for name in ("Late A", "Late B")
+                ]
+                added = (await http.post("/api/rooms", json={"team_ids": teams})).json()
+                await http.post(
+                    "/api/links",
+                    json={
+                        "role": "moderator",
+                        "room_id": setup.rooms[0]["id"],
+                        "label": "Renamed",
+                    },
+                )
+            started = await http_two.post(
+                f"/api/rooms/{added['id']}/commands",
+                json={"action": "start", "expected_version": 0},
+            )
+            assert started.status_code == 200, started.text
+            assert [seat["team_name"] for seat in started.json()["seats"]] == ["Late A", "Late B"]
+            for _ in range(4):  # teams (twice), room, link
+                await watcher.wait_type("setup.changed")
+            await watcher.send({"type": "snapshot.request"})
+            rooms = {room["id"]: room for room in (await watcher.wait_type("snapshot"))["rooms"]}
+            assert rooms[setup.rooms[0]["id"]]["moderator_name"] == "Renamed"
+            assert rooms[added["id"]]["status"] == "running"
