@@ -37,7 +37,8 @@ class Room:
     video_room: str = ""
     moderator_name: str = ""
     team_ids: tuple[str, ...] = ()
-    """Teams in seat order: seat 1 takes the protocol's first seating role in round 1."""
+    """Teams in seat order: seat 1 takes the protocol's first seating role in round 1.
+    An empty seat between taken ones is ``""``."""
 
 
 @dataclass(frozen=True, slots=True)

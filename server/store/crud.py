@@ -212,14 +212,16 @@ async def load_setup(session: AsyncSession, *, event_id: str, version: int) -> S
     ).where(ROOM.c.event_id == event_id)
     room_rows = (await session.execute(query)).all()
     seat_query = (
-        select(SEAT.c.room_id, SEAT.c.team_id)
+        select(SEAT.c.room_id, SEAT.c.position, SEAT.c.team_id)
         .join(ROOM, ROOM.c.id == SEAT.c.room_id)
         .where(ROOM.c.event_id == event_id)
         .order_by(SEAT.c.room_id, SEAT.c.position)
     )
     seats: dict[str, list[str]] = {}
-    for room_id, team_id in (await session.execute(seat_query)).all():
-        seats.setdefault(room_id, []).append(team_id)
+    for room_id, position, team_id in (await session.execute(seat_query)).all():
+        held = seats.setdefault(room_id, [])
+        held += [""] * (position - len(held))  # an empty seat keeps the others in place
+        held.append(team_id)
     rooms = {
         room_id: Room(
             id=room_id,

@@ -81,6 +81,10 @@ async def upgrade(engine: AsyncEngine) -> tuple[str | None, str]:
     async with engine.connect() as connection:
         if sqlite:
             await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # The driver would open its transaction only at the first INSERT or UPDATE,
+            # leaving earlier DDL (the baseline stamp, new tables) outside the rollback:
+            # begin now, so a failed upgrade leaves the database exactly as it was.
+            await connection.exec_driver_sql("BEGIN")
         if postgres:
             await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK})
         try:
@@ -104,11 +108,22 @@ async def upgrade(engine: AsyncEngine) -> tuple[str | None, str]:
     return revisions
 
 
+def _known(revision: str) -> bool:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return any(script.revision == revision for script in scripts.walk_revisions())
+
+
 async def require_current(engine: AsyncEngine) -> None:
     """Refuse to serve from a database whose schema is not this server's."""
     revision = await current_revision(engine)
-    if revision != head():
+    if revision == head():
+        return
+    if revision is not None and revision.isalnum() and not _known(revision):
         raise SchemaBehind(
-            f"the database schema is at {revision or 'nothing (empty)'}, this server needs "
-            f"{head()}: run `consult db upgrade --db <url>` first (or start with --upgrade-db)"
+            f"the database schema is at {revision}, which a newer version of consult wrote; "
+            f"this server knows up to {head()}: run the newer version"
         )
+    raise SchemaBehind(
+        f"the database schema is at {revision or 'nothing (empty)'}, this server needs "
+        f"{head()}: run `consult db upgrade --db <url>` first (or start with --upgrade-db)"
+    )

@@ -170,7 +170,7 @@ class ClockAnchorRow(SQLModel, table=True):
 
     __tablename__ = "clock_anchor"
 
-    id: int = Field(default=1, primary_key=True)
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
     real_at: float
     protocol_at: float
     speed: float

@@ -38,7 +38,7 @@ def room_view(
     seating = protocol.seating_for_round(state.round_index)
     seats = []
     for seat_index, role_id in enumerate(seating):
-        team_id = room.team_ids[seat_index] if seat_index < len(room.team_ids) else None
+        team_id = (room.team_ids[seat_index] if seat_index < len(room.team_ids) else "") or None
         team = teams.get(team_id) if team_id else None
         seats.append(
             {

@@ -490,19 +490,8 @@ async def test_a_second_upgrade_changes_nothing_and_reports_head_before_and_afte
 
 
 async def test_a_refused_upgrade_leaves_a_first_release_database_as_it_was_and_upgradable(
-    first_release_url: str, request: pytest.FixtureRequest
+    first_release_url: str,
 ) -> None:
-    if first_release_url.startswith("sqlite"):
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="production bug: on SQLite the stamp's CREATE TABLE alembic_version "
-                "runs before the driver opens a transaction, so it survives the rollback; "
-                "the database then reads as empty and a retry fails on 'table event already "
-                "exists'",
-                raises=AssertionError,
-                strict=True,
-            )
-        )
     async with engine_on(first_release_url) as engine:
         tables = set(await dump_every_table(engine))
         async with engine.begin() as connection:  # a join link for a team that is gone
@@ -672,3 +661,42 @@ def test_a_run_state_in_an_unknown_future_format_is_refused() -> None:
     future = {**json.loads(state_to_json(RUNNING)), "format": 99}
     with pytest.raises(ValueError, match=r"format 99\b"):
         state_from_json(json.dumps(future))
+
+
+async def test_a_team_listed_in_two_rooms_keeps_its_first_seat_and_the_others_keep_theirs(
+    tmp_path: Path,
+) -> None:
+    """The first release could seat a team twice (two rooms made at once). The upgrade
+    keeps it where its event first placed it; the other room's seat stays empty, and the
+    team beside it keeps its seat, so its role does not change."""
+    copy = tmp_path / "twice.sqlite"
+    shutil.copyfile(SQLITE_FIRST_RELEASE, copy)
+    url = sqlite_url(copy)
+    async with engine_on(url) as engine:
+        async with engine.begin() as connection:
+            rooms = (
+                await connection.execute(
+                    text(
+                        "SELECT id, team_ids FROM room WHERE event_id = "
+                        "(SELECT event_id FROM room GROUP BY event_id HAVING count(*) = 2) "
+                        "ORDER BY position"
+                    )
+                )
+            ).all()
+            (first_id, first_teams), (second_id, second_teams) = rooms
+            twice = json.loads(first_teams)[0]
+            stays = json.loads(second_teams)[1]
+            await connection.execute(
+                text("UPDATE room SET team_ids = :teams WHERE id = :id"),
+                {"teams": json.dumps([twice, stays]), "id": second_id},
+            )
+        await upgrade(engine)
+        async with AsyncSession(engine) as session:
+            event_id = (
+                await session.execute(
+                    text("SELECT event_id FROM room WHERE id = :id"), {"id": first_id}
+                )
+            ).scalar_one()
+            setup = await crud.load_setup(session, event_id=event_id, version=0)
+    assert setup.rooms[first_id].team_ids[0] == twice
+    assert setup.rooms[second_id].team_ids == ("", stays)

@@ -132,7 +132,7 @@ def upgrade() -> None:
 
     op.create_table(
         "clock_anchor",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False, autoincrement=False),
         sa.Column("real_at", sa.Float(), nullable=False),
         sa.Column("protocol_at", sa.Float(), nullable=False),
         sa.Column("speed", sa.Float(), nullable=False),
@@ -141,17 +141,26 @@ def upgrade() -> None:
 
 
 def _move_team_ids_to_seats() -> None:
-    """One seat row per entry of each room's team list, in order. A team listed in two
-    rooms (the first release could not prevent it) keeps its first room's seat."""
+    """One seat row per entry of each room's team list, at the same position. A team
+    listed in two rooms (the first release could not prevent it) keeps its seat in the
+    room that comes first in its event; the other seat stays empty, and the teams after
+    it keep their seats (and so their roles)."""
     bind = op.get_bind()
-    room = sa.table("room", sa.column("id", sa.String()), sa.column("team_ids", sa.JSON()))
+    room = sa.table(
+        "room",
+        sa.column("id", sa.String()),
+        sa.column("event_id", sa.String()),
+        sa.column("position", sa.Integer()),
+        sa.column("team_ids", sa.JSON()),
+    )
     team = sa.table("team", sa.column("id", sa.String()))
     known = {row[0] for row in bind.execute(sa.select(team.c.id))}
     seats: list[dict[str, Any]] = []
     seated: set[str] = set()
-    for room_id, team_ids in bind.execute(
-        sa.select(room.c.id, room.c.team_ids).order_by(room.c.id)
-    ):
+    in_order = sa.select(room.c.id, room.c.team_ids).order_by(
+        room.c.event_id, room.c.position, room.c.id
+    )
+    for room_id, team_ids in bind.execute(in_order):
         if isinstance(team_ids, str):
             team_ids = json.loads(team_ids)
         for position, team_id in enumerate(team_ids or []):
