@@ -37,7 +37,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
 
 screenshots: $(STAMP)
-	CONSULT_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/browser/test_accessibility_and_views.py
+	CONSULT_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/browser/test_accessibility_and_views.py \
+		"tests/browser/test_live_pages.py::test_two_uber_moderators_recalling_at_once_give_one_recall_and_a_clear_refusal"
 
 fmt: $(STAMP)
 	$(BIN)/ruff format server tests bench

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import BrowserContext, expect
 
 from server.clock import SystemClock
 from server.protocols import shipped_library
 from tests.browser.pages import IMPLIED_RECALL_ZERO, implied_zero, open_live, text
-from tests.live.harness import free_port, make_settings, running_server, set_up_event
+from tests.browser.test_accessibility_and_views import blocking_violations
+from tests.live.harness import free_port, make_settings, running_server, set_up_event, token_of
 
 CONSULTANCY = shipped_library().get("t4tla-consultancy")
 
@@ -136,3 +139,38 @@ async def test_pages_reconnect_after_a_server_restart_and_show_the_same_countdow
         after = await implied_zero(member)
         assert abs(after - before) < 100, (before, after)
         await expect(member.locator("#phase-title")).to_have_text("Explanation")
+
+
+async def test_two_uber_moderators_recalling_at_once_give_one_recall_and_a_clear_refusal(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    """The second uber moderator confirms a recall after the first one's went through:
+    the page says what happened and who did it, the event is recalled once, and the
+    refusal is accessible."""
+    async with running_server(make_settings(tmp_path / "b.db"), SystemClock()) as server:
+        setup = await set_up_event(server, rooms=2)
+        async with server.http(setup.uber) as http:
+            second = await http.post("/api/links", json={"role": "uber", "label": "Uber 2"})
+        one = await open_live(await browser.new_page(), link(server.base_url, setup.uber))
+        two = await open_live(
+            await browser.new_page(), link(server.base_url, token_of(second.json()["url"]))
+        )
+        await one.click("#start-all")
+        await expect(two.locator(".tile .countdown").first).not_to_have_text("")
+        # Uber 2 opens the recall, and while the confirmation is on screen, Uber 1 recalls.
+        await two.click("#recall-form button[type=submit]")
+        await expect(two.locator("#confirm")).to_be_visible()
+        await one.click("#recall-form button[type=submit]")
+        await one.click("#confirm-ok")
+        await expect(one.locator("#recall")).to_be_visible()
+        await two.click("#confirm-ok")
+        refusal = two.locator(".banner-error")
+        await expect(refusal).to_contain_text("the event is already being recalled: Uber moderator")
+        await two.click("#recall-hide")
+        assert blocking_violations(await Axe().run(two)) == []
+        if directory := os.environ.get("CONSULT_SCREENSHOTS"):
+            await two.screenshot(path=f"{directory}/refused-desktop.png")
+        async with server.http(setup.uber) as http:
+            snapshot = (await http.get("/api/me")).json()
+        assert snapshot["event"]["status"] == "recalling"
+        assert snapshot["event"]["version"] == 2  # start all, then one recall

@@ -241,6 +241,8 @@ class EventMachine(RuleBasedStateMachine):
             raise AssertionError("the server never settled: something stays due")
 
         self._run(settle())
+        if self.ready:
+            self._absorb()
 
     def _stored(self) -> Stored:
         event_id = self.event_id

@@ -321,10 +321,10 @@ const actions = {
   async event(type, payload = {}, confirmText = null) {
     // The action is made against the event as the uber moderator saw it when pressing:
     // if another uber moderator changed it meanwhile, the server refuses and says what happened.
-    const expected_version = state.event?.version;
+    const versioned = type.startsWith("event.") ? { expected_version: state.event?.version } : {};
     if (confirmText && !(await confirmAction(confirmText))) return;
     try {
-      const reply = await connection.send({ type, ...payload, expected_version });
+      const reply = await connection.send({ type, ...payload, ...versioned });
       if (type === "event.fit_to_time") {
         const detail = reply.detail;
         const problems = Object.values(detail.impossible);
