@@ -139,7 +139,8 @@ def test_a_timer_step_due_at_the_action_s_instant_is_a_version_step_of_its_own()
         expected_version=1,
     )
     outcome = decision.rooms["a"]
-    assert outcome.timer is not None and outcome.applied is not None
+    assert outcome.timer is not None
+    assert outcome.applied is not None
     assert outcome.timer.state.version == overdue.version + 1
     assert outcome.timer.state.phase_index == 1
     assert outcome.applied.state.version == overdue.version + 2
