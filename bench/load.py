@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import time
 from dataclasses import dataclass, field
 
 from bench.seed import Seeded
 from bench.wsclient import WSClient, connect
+
+_ROOM_VERSION = re.compile(rb'"version":(\d+)')
+"""The first version in a ``room.updated`` is the room's (no field before it has one)."""
 
 
 @dataclass
@@ -28,6 +32,8 @@ class LoadClient:
     version: int = 0
     snapshot_at: float | None = None
     snapshot: asyncio.Future[float] | None = None
+    room_versions: list[tuple[float, int]] | None = None
+    """When a list: (arrival, room version) of every ``room.updated`` (B4's deadline-to-client)."""
 
     def expect_snapshot(self) -> asyncio.Future[float]:
         """A future set when the next snapshot arrives (no polling: the generator stays cheap)."""
@@ -46,6 +52,10 @@ class LoadClient:
         self.arrivals.append((at, head))
         if self.moderator and b'"room.updated"' in payload[:40]:
             self.version = json.loads(payload)["room"]["version"]
+        if self.room_versions is not None and b'"room.updated"' in payload[:40]:
+            found = _ROOM_VERSION.search(payload, 0, 600)
+            if found is not None:
+                self.room_versions.append((at, int(found.group(1))))
 
     def first_after(self, start: float, marker: bytes) -> float | None:
         for at, head in self.arrivals:
