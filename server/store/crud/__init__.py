@@ -1,0 +1,91 @@
+"""Keyword-only persistence functions (after the FastAPI full-stack template's crud.py).
+
+Rules:
+- Functions take an open session and keyword arguments only, so calls read
+  like prose and cannot be mis-ordered; they flush but never commit: the
+  caller owns the transaction.
+- What they read comes back as domain records (``server.domain.records``)
+  and run states, never as table rows, so nothing above the store holds a row.
+- Stored state changes only through the compare-and-set writes
+  (``write_rooms``, ``write_event``, ``write_help``): each writes only if the
+  stored version is still the one the change was decided on, and says
+  whether it did. Inserts of new things are the only other writes.
+- Access tokens are random (256 bits) and stored only as their SHA-256 hash;
+  the raw token exists once, in the value returned to whoever created it.
+
+One module per kind of thing stored (events, setup, rooms, log, tokens, help,
+the clock anchor), ``reads`` for what a change loads in one go and ``rows``
+for the tables and the records their rows become; callers use this package's
+names, not its modules.
+"""
+
+from __future__ import annotations
+
+from server.store.crud.anchor import delete_clock_anchor, get_clock_anchor, put_clock_anchor
+from server.store.crud.events import create_event, events_recalling, get_event, write_event
+from server.store.crud.help import (
+    create_help_request,
+    get_help_request,
+    list_help_requests,
+    write_help,
+)
+from server.store.crud.log import LogEntry, append_logs, read_log
+from server.store.crud.reads import (
+    Loaded,
+    Setup,
+    StoredRoom,
+    bump_setup_version,
+    load_event_states,
+    load_setup,
+    load_states,
+)
+from server.store.crud.rooms import StateWrite, rooms_with_deadlines, write_rooms
+from server.store.crud.rows import hash_token
+from server.store.crud.setup import (
+    add_teams,
+    create_room,
+    get_teams,
+    list_teams,
+    room_count,
+    seated_team_ids,
+    set_moderator_name,
+)
+from server.store.crud.tokens import all_grants, create_token, resolve_token
+
+__all__ = [
+    "Loaded",
+    "LogEntry",
+    "Setup",
+    "StateWrite",
+    "StoredRoom",
+    "add_teams",
+    "all_grants",
+    "append_logs",
+    "bump_setup_version",
+    "create_event",
+    "create_help_request",
+    "create_room",
+    "create_token",
+    "delete_clock_anchor",
+    "events_recalling",
+    "get_clock_anchor",
+    "get_event",
+    "get_help_request",
+    "get_teams",
+    "hash_token",
+    "list_help_requests",
+    "list_teams",
+    "load_event_states",
+    "load_setup",
+    "load_states",
+    "put_clock_anchor",
+    "read_log",
+    "resolve_token",
+    "room_count",
+    "rooms_with_deadlines",
+    "seated_team_ids",
+    "set_moderator_name",
+    "write_event",
+    "write_help",
+    "write_rooms",
+]

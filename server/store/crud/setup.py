@@ -1,0 +1,115 @@
+"""Teams, rooms and seats: what an event's setup is made of."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.domain.records import Room, Team
+from server.domain.state import RunState
+from server.store.codec import state_to_json
+from server.store.crud.rows import ROOM, SEAT, TEAM, team_from_row
+from server.store.models import new_id
+
+
+async def add_teams(
+    session: AsyncSession, *, event_id: str, teams: Sequence[Mapping[str, Any]]
+) -> list[Team]:
+    """Insert teams (each with ``TeamFields``' keys) in one statement."""
+    values = [
+        {
+            "id": new_id(),
+            "event_id": event_id,
+            "name": team["name"],
+            "organisation": team.get("organisation", ""),
+            "members": list(team.get("members", ())),
+            "challenge": team.get("challenge", ""),
+            "request": team.get("request", ""),
+            "stage": team.get("stage", ""),
+            "tags": list(team.get("tags", ())),
+        }
+        for team in teams
+    ]
+    if values:
+        await session.execute(insert(TEAM), values)
+    return [team_from_row(value) for value in values]
+
+
+async def list_teams(session: AsyncSession, *, event_id: str) -> list[Team]:
+    query = select(TEAM).where(TEAM.c.event_id == event_id).order_by(TEAM.c.name, TEAM.c.id)
+    return [team_from_row(row) for row in (await session.execute(query)).mappings()]
+
+
+async def get_teams(session: AsyncSession, *, team_ids: Sequence[str]) -> list[Team]:
+    if not team_ids:
+        return []
+    query = select(TEAM).where(TEAM.c.id.in_(team_ids))
+    return [team_from_row(row) for row in (await session.execute(query)).mappings()]
+
+
+async def create_room(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    label: str,
+    team_ids: Sequence[str],
+    state: RunState,
+    position: int,
+    video_room: str = "",
+    moderator_name: str = "",
+) -> Room:
+    """A new room with its teams seated in order (a team already seated is refused by
+    the seat table's unique constraint: an ``IntegrityError``)."""
+    room = Room(
+        id=new_id(),
+        event_id=event_id,
+        position=position,
+        label=label,
+        video_room=video_room,
+        moderator_name=moderator_name,
+        team_ids=tuple(team_ids),
+    )
+    await session.execute(
+        insert(ROOM).values(
+            id=room.id,
+            event_id=event_id,
+            position=position,
+            label=label,
+            video_room=video_room,
+            moderator_name=moderator_name,
+            state_json=state_to_json(state),
+            version=state.version,
+            next_due=None,
+        )
+    )
+    if team_ids:
+        await session.execute(
+            insert(SEAT),
+            [
+                {"room_id": room.id, "position": index, "team_id": team_id}
+                for index, team_id in enumerate(team_ids)
+            ],
+        )
+    return room
+
+
+async def seated_team_ids(session: AsyncSession, *, event_id: str) -> dict[str, str]:
+    """Team id -> the label of the room it sits in, for the event's seated teams."""
+    query = (
+        select(SEAT.c.team_id, ROOM.c.label)
+        .join(ROOM, ROOM.c.id == SEAT.c.room_id)
+        .where(ROOM.c.event_id == event_id)
+    )
+    return {str(team_id): str(label) for team_id, label in (await session.execute(query)).all()}
+
+
+async def room_count(session: AsyncSession, *, event_id: str) -> int:
+    query = select(ROOM.c.id).where(ROOM.c.event_id == event_id)
+    return len((await session.execute(query)).all())
+
+
+async def set_moderator_name(session: AsyncSession, *, room_id: str, name: str) -> None:
+    await session.execute(update(ROOM).where(ROOM.c.id == room_id).values(moderator_name=name))
