@@ -95,3 +95,31 @@ async def _wait_ready(base_url: str, process: Popen[bytes], errors: IO[bytes]) -
                     return
             await asyncio.sleep(0.05)
     raise TimeoutError(f"{base_url} not ready after 60 s")
+
+
+async def start_a_room(base_url: str) -> tuple[dict[str, str], str, float]:
+    """An event with one consultancy room, started now: the uber's auth header, the room's
+    id and its phase deadline (epoch ms)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        event = await http.post(
+            "/api/events",
+            headers={"X-Admin-Key": ADMIN_KEY},
+            json={
+                "title": "Restarted",
+                "scheduled_start": "2030-01-01T10:00:00Z",
+                "main_room_at": "2030-01-01T11:30:00Z",
+            },
+        )
+        uber = {"Authorization": "Bearer " + event.json()["uber_link"]["url"].rsplit("/", 1)[1]}
+        teams = [
+            (await http.post("/api/teams", headers=uber, json={"name": name})).json()["id"]
+            for name in ("A", "B")
+        ]
+        room = (await http.post("/api/rooms", headers=uber, json={"team_ids": teams})).json()
+        started = await http.post(
+            f"/api/rooms/{room['id']}/commands",
+            headers=uber,
+            json={"action": "start", "expected_version": 0},
+        )
+        assert started.status_code == 200, started.text
+    return uber, room["id"], started.json()["deadline"]

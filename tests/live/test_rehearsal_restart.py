@@ -20,39 +20,12 @@ from server.protocols import shipped_library
 from server.store import crud
 from server.store.db import open_database, session_factory
 from server.wire.views import ms
-from tests.live.processes import ADMIN_KEY, server_process
+from tests.live.processes import server_process, start_a_room
 
 SPEED = 60
 CONSULTANCY = shipped_library().get("t4tla-consultancy")
 SLACK_MS = 0.4 * SPEED * 1000
 """Protocol time the two readings of the clock may differ by: 0.4 s of real time."""
-
-
-async def start_a_room(base_url: str) -> tuple[dict[str, str], str]:
-    """An event with one consultancy room, started now; the uber's auth header, the room."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
-        event = await http.post(
-            "/api/events",
-            headers={"X-Admin-Key": ADMIN_KEY},
-            json={
-                "title": "Rehearsal",
-                "scheduled_start": "2030-01-01T10:00:00Z",
-                "main_room_at": "2030-01-01T11:30:00Z",
-            },
-        )
-        uber = {"Authorization": "Bearer " + event.json()["uber_link"]["url"].rsplit("/", 1)[1]}
-        teams = [
-            (await http.post("/api/teams", headers=uber, json={"name": name})).json()["id"]
-            for name in ("A", "B")
-        ]
-        room = (await http.post("/api/rooms", headers=uber, json={"team_ids": teams})).json()
-        started = await http.post(
-            f"/api/rooms/{room['id']}/commands",
-            headers=uber,
-            json={"action": "start", "expected_version": 0},
-        )
-        assert started.status_code == 200, started.text
-    return uber, room["id"]
 
 
 async def snapshot(base_url: str, uber: dict[str, str]) -> tuple[dict[str, Any], float]:
@@ -70,7 +43,7 @@ async def test_a_restarted_rehearsal_keeps_the_remaining_time(tmp_path: Path) ->
     database = f"sqlite:///{tmp_path / 'rehearsal.db'}"
     speed = ("--clock-speed", str(SPEED))
     async with server_process(database, extra=speed) as server:
-        uber, _ = await start_a_room(server.base_url)
+        uber, _, _ = await start_a_room(server.base_url)
         first, first_real = await snapshot(server.base_url, uber)
     async with server_process(database, extra=speed) as server:
         second, second_real = await snapshot(server.base_url, uber)
@@ -93,7 +66,7 @@ async def test_phases_that_ended_while_a_rehearsal_was_down_are_applied_once(
     database = f"sqlite:///{tmp_path / 'rehearsal.db'}"
     speed = ("--clock-speed", "120")
     async with server_process(database, extra=speed) as server:
-        uber, room_id = await start_a_room(server.base_url)
+        uber, room_id, _ = await start_a_room(server.base_url)
         first, _ = await snapshot(server.base_url, uber)
     started_at = first["rooms"][0]["phase_started_at"]
     # Down for 3.5 s of real time at x120: 7 protocol minutes, so Explanation (3 min)

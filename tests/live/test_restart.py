@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -14,13 +10,12 @@ import httpx
 from server.store import crud
 from tests.fakes import FakeClock
 from tests.live.harness import (
-    ADMIN_KEY,
     client,
-    free_port,
     make_settings,
     running_server,
     set_up_event,
 )
+from tests.live.processes import server_process, start_a_room
 
 
 async def test_a_restart_mid_phase_keeps_the_same_remaining_time(tmp_path: Path) -> None:
@@ -89,76 +84,16 @@ async def test_a_phase_that_ended_while_down_advances_exactly_once(tmp_path: Pat
         ]
 
 
-async def wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(200):
-            assert process.poll() is None, "the server exited"
-            try:
-                if (await http.get(f"{base}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError("the server did not become healthy")
-
-
-def serve(database: Path, port: int) -> subprocess.Popen[bytes]:
-    environment = {**os.environ, "CONSULT_ADMIN_KEY": ADMIN_KEY}
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server",
-            "serve",
-            "--port",
-            str(port),
-            "--db",
-            f"sqlite:///{database}",
-        ],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 async def test_after_kill_9_the_room_continues_with_the_same_deadline(tmp_path: Path) -> None:
-    database = tmp_path / "killed.db"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = serve(database, port)
-    try:
-        await wait_healthy(base, process)
-        async with httpx.AsyncClient(base_url=base) as http:
-            event = await http.post(
-                "/api/events",
-                headers={"X-Admin-Key": ADMIN_KEY},
-                json={
-                    "title": "k",
-                    "scheduled_start": "2030-01-01T10:00:00Z",
-                    "main_room_at": "2030-01-01T11:30:00Z",
-                },
-            )
-            uber = {"Authorization": "Bearer " + event.json()["uber_link"]["url"].rsplit("/", 1)[1]}
-            teams = [
-                (await http.post("/api/teams", headers=uber, json={"name": name})).json()["id"]
-                for name in ("A", "B")
-            ]
-            room = (await http.post("/api/rooms", headers=uber, json={"team_ids": teams})).json()
-            started = await http.post(
-                f"/api/rooms/{room['id']}/commands",
-                headers=uber,
-                json={"action": "start", "expected_version": 0},
-            )
-            assert started.status_code == 200
-            deadline = started.json()["deadline"]
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        process = serve(database, port)
-        await wait_healthy(base, process)
-        async with httpx.AsyncClient(base_url=base) as http:
-            snapshot = (await http.get("/api/me", headers=uber)).json()
-        assert snapshot["rooms"][0]["deadline"] == deadline
-        assert snapshot["rooms"][0]["status"] == "running"
-    finally:
-        process.kill()
-        process.wait()
+    database = f"sqlite:///{tmp_path / 'killed.db'}"
+    async with server_process(database) as first:
+        uber, _, deadline = await start_a_room(first.base_url)
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait()
+    async with (
+        server_process(database) as second,
+        httpx.AsyncClient(base_url=second.base_url) as http,
+    ):
+        snapshot = (await http.get("/api/me", headers=uber)).json()
+    assert snapshot["rooms"][0]["deadline"] == deadline
+    assert snapshot["rooms"][0]["status"] == "running"
