@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck layers pytest fmt clean screenshots bench
+.PHONY: run test check lint typecheck layers pytest jstest fmt clean screenshots bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ layers: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-test: check pytest
+# The browser client's unit tests: node's own runner, no npm packages.
+jstest:
+	node --test tests/js/
+
+test: check jstest pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

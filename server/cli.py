@@ -12,13 +12,18 @@ import asyncio
 import json
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import SecretStr
 
 from server.protocols import ProtocolFileError, load_protocol_file, shipped_library
 from server.wire.timeline import clock, render_text, timeline
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from server.settings import Settings
 
 app = typer.Typer(
     help="consult: run structured professional-learning protocols in breakout rooms.",
@@ -147,6 +152,12 @@ def validate_protocols(
         raise typer.Exit(1)
 
 
+WORKERS_NEED = (
+    "several workers share the state through PostgreSQL and the live channel through Redis: "
+    "give --db postgresql+asyncpg://... and --backplane redis://... (see docs/deploy.md)"
+)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
@@ -171,14 +182,26 @@ def serve(
             "upgraded with `consult db upgrade`).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes sharing the port (more than 1 needs PostgreSQL and Redis).",
+        ),
+    ] = 1,
+    log_format: Annotated[
+        str | None,
+        typer.Option(help="console (default: readable lines) or json (one object per line)."),
+    ] = None,
 ) -> None:
     """Run the live server (settings also from CONSULT_* environment variables)."""
-    import uvicorn
+    import os
 
-    from server.demo import create_demo
-    from server.fast_ws import ConsultWebSocketProtocol
-    from server.main import LiveChannelFirst, create_app
-    from server.service import Services
+    import uvicorn
+    from pydantic import ValidationError
+
+    from server import logs
     from server.settings import Settings
 
     overrides = {
@@ -190,21 +213,105 @@ def serve(
             "backplane_url": backplane,
             "clock_speed": clock_speed,
             "upgrade_database": upgrade_db,
+            "log_format": log_format,
         }.items()
         if value is not None
     }
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors(include_url=False)
+        )
+        typer.echo(f"error: {problems}", err=True)
+        raise typer.Exit(1) from None
+    logs.configure(settings.log_format)
+    if workers > 1 and (
+        settings.database_url.startswith("sqlite") or settings.backplane_url.startswith("memory")
+    ):
+        typer.echo(f"error: --workers {workers} refused: {WORKERS_NEED}", err=True)
+        raise typer.Exit(1)
     generated_key = settings.admin_key is None
     if generated_key:
         settings.admin_key = SecretStr(secrets.token_urlsafe(18))
 
-    async def on_ready(services: Services) -> None:
-        typer.echo(f"consult is serving on {settings.base_url}  (database {settings.database_url})")
+    def announce() -> None:
+        processes = f", {workers} workers" if workers > 1 else ""
+        typer.echo(
+            f"consult is serving on {settings.base_url}  (database {settings.database_url}"
+            f"{processes})"
+        )
         if settings.clock_speed != 1:
             typer.echo(f"rehearsal clock: x{settings.clock_speed:g}")
         if generated_key and settings.admin_key is not None:
             key = settings.admin_key.get_secret_value()
             typer.echo(f"admin key for this run (header X-Admin-Key): {key}")
+
+    if workers == 1:
+        _serve_one(settings, demo=demo, announce=announce)
+        return
+    # Several workers: this process prepares once (schema, demo event), then uvicorn's
+    # supervisor starts the workers, each building its app from the environment, and
+    # restarts any that dies.
+    asyncio.run(_prepare(settings, demo=demo))
+    os.environ.update(_environment(settings))
+    announce()
+    uvicorn.run(
+        "server.main:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="warning",
+        log_config=None,
+        **_websocket_options(settings),
+    )
+
+
+def _websocket_options(settings: Settings) -> dict[str, Any]:
+    from server.serving import websocket_options
+
+    options = websocket_options(settings)
+    if not isinstance(options["ws"], str):
+        # A worker process imports the protocol class by itself: pass the path.
+        options["ws"] = "server.fast_ws:ConsultWebSocketProtocol"
+    return options
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    """The settings as CONSULT_* variables, for worker processes to read."""
+    values = settings.model_dump(exclude_none=True)
+    if settings.admin_key is not None:
+        values["admin_key"] = settings.admin_key.get_secret_value()
+    values["upgrade_database"] = False  # done once, by _prepare
+    return {f"CONSULT_{key.upper()}": str(value) for key, value in values.items()}
+
+
+async def _prepare(settings: Settings, *, demo: bool) -> None:
+    """Start the app once without serving: upgrade the schema, create the demo event."""
+    from server.demo import create_demo
+    from server.main import create_app
+    from server.service import Services
+
+    async def on_ready(services: Services) -> None:
+        if demo:
+            typer.echo((await create_demo(services)).render())
+
+    application = create_app(settings, on_ready=on_ready)
+    async with application.router.lifespan_context(application):
+        pass
+
+
+def _serve_one(settings: Settings, *, demo: bool, announce: Callable[[], None]) -> None:
+    import uvicorn
+
+    from server.demo import create_demo
+    from server.main import LiveChannelFirst, create_app
+    from server.service import Services
+
+    async def on_ready(services: Services) -> None:
+        announce()
         if demo:
             links = await create_demo(services)
             typer.echo(links.render())
@@ -214,13 +321,9 @@ def serve(
         LiveChannelFirst(application),
         host=settings.host,
         port=settings.port,
-        ws=ConsultWebSocketProtocol
-        if settings.ws_implementation == "auto"
-        else settings.ws_implementation,
-        ws_per_message_deflate=False,  # compressing every frame costs more than it saves here
-        ws_max_size=64 * 1024,  # client frames are small commands
-        ws_max_queue=16,
         log_level="warning",
+        log_config=None,
+        **_websocket_options(settings),
     )
 
 

@@ -22,11 +22,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import logging
 import time
 from collections.abc import Callable
 
-log = logging.getLogger(__name__)
+from server.logs import get_logger
+
+log = get_logger(__name__)
 
 YOUNG_THRESHOLD = 700
 """Allocations between young collections (Python's default)."""
@@ -77,4 +78,4 @@ class CollectionPolicy:
         found = gc.collect()
         self.last_pause_ms = (time.perf_counter() - started) * 1000
         self.full_collections += 1
-        log.info("full garbage collection: %d objects freed in %.1f ms", found, self.last_pause_ms)
+        log.info("gc.full_collection", freed=found, pause_ms=round(self.last_pause_ms, 1))

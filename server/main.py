@@ -10,7 +10,6 @@ clock and settings.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -23,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import Receive, Scope, Send
 
+from server import logs
 from server.api import pages, rest, ws
 from server.api.deps import AdminDep
 from server.assets import web_client_dir
@@ -32,6 +32,7 @@ from server.errors import ServiceError, error_body
 from server.fields import field_path
 from server.gc_policy import CollectionPolicy
 from server.hub import Hub
+from server.logs import get_logger
 from server.metrics import Metrics
 from server.protocols import ProtocolLibrary, shipped_library
 from server.scheduler import Scheduler
@@ -41,7 +42,7 @@ from server.settings import Settings
 from server.store import crud
 from server.store.db import open_database, session_factory
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 BACKPLANE_BUFFER = 100_000
 """Messages a process may fall behind its backplane subscription before it
@@ -99,7 +100,7 @@ def create_app(
 
             the_clock = clock or await server_clock(sessions, settings.clock_speed)
             scheduler = Scheduler(the_clock, on_due)
-            hub.on_room_due = lambda room_id, due: scheduler.set(f"room:{room_id}", due)
+            hub.on_due = scheduler.set
             scheduler.observe_lateness = metrics.transition_lateness.observe
             context = Context(
                 settings=settings,
@@ -215,3 +216,14 @@ class LiveChannelFirst:
             await ws.live_channel(WebSocket(scope, receive, send))
         else:
             await self.app(scope, receive, send)
+
+
+def app_from_environment() -> LiveChannelFirst:
+    """The app of one worker of ``consult serve --workers N``: settings from CONSULT_*.
+
+    Each worker is its own process (uvicorn's supervisor starts and restarts them),
+    so it configures its own logs.
+    """
+    settings = Settings()
+    logs.configure(settings.log_format)
+    return LiveChannelFirst(create_app(settings))

@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
-import logging
 from collections.abc import Awaitable, Callable
 
 from server.clock import Clock
+from server.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 RETRY_SECONDS = 1.0
 
@@ -117,7 +117,12 @@ class Scheduler:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("scheduled work for %d key(s) failed; retrying", len(keys))
+            log.exception(
+                "scheduler.work_failed",
+                keys=keys[:20],
+                count=len(keys),
+                retry_in_seconds=RETRY_SECONDS,
+            )
             for key in keys:
                 if key not in self._due:
                     self.set(key, now + RETRY_SECONDS)

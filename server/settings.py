@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     ws_implementation: Literal["auto", "websockets", "websockets-sansio", "wsproto"] = Field(
         "auto", description="uvicorn's websocket implementation"
     )
+    ws_ping_interval: float = Field(
+        20.0, gt=0, le=300, description="Seconds between keepalive pings on each websocket"
+    )
+    ws_ping_timeout: float = Field(
+        20.0, gt=0, le=300, description="Seconds a pong may take before the socket is closed"
+    )
+    log_format: Literal["console", "json"] = Field(
+        "console", description="console (readable lines) or json (one object per line)"
+    )
     upgrade_database: bool | None = Field(
         None,
         description="Upgrade the schema at start: default yes for SQLite, no (check only) "

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -28,7 +27,8 @@ from starlette.routing import WebSocketRoute
 from server.access import Principal
 from server.errors import ServiceError
 from server.fields import field_path
-from server.hub import DROP_CODE, Connection
+from server.hub import Connection
+from server.logs import get_logger
 from server.service import Services
 from server.service.help import help_result
 from server.wire.messages import (
@@ -53,7 +53,7 @@ from server.wire.messages import (
     client_message_adapter,
 )
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 UNAUTHORIZED_CODE = 4401
 
@@ -158,8 +158,8 @@ def error_message(error: ServiceError, request_id: str | None) -> ErrorMessage:
     )
 
 
-async def receive_loop(services: Services, connection: Connection) -> None:
-    websocket, principal = connection.websocket, connection.principal
+async def receive_loop(services: Services, connection: Connection, principal: Principal) -> None:
+    websocket, hub = connection.websocket, services.context.hub
     while True:
         frame = await websocket.receive()
         if frame["type"] == "websocket.disconnect":
@@ -171,7 +171,7 @@ async def receive_loop(services: Services, connection: Connection) -> None:
                 message="expected a text frame holding a JSON object, got a binary frame",
             )
             if not connection.offer(error.model_dump_json()):
-                await connection.close(DROP_CODE, "too slow: reconnect for a fresh snapshot")
+                hub.evict(connection)
                 return
             continue
         request_id = request_id_of(text)
@@ -183,7 +183,7 @@ async def receive_loop(services: Services, connection: Connection) -> None:
         except ServiceError as error:
             reply = error_message(error, request_id)
         if reply is not None and not connection.offer(reply.model_dump_json()):
-            await connection.close(DROP_CODE, "too slow: reconnect for a fresh snapshot")
+            hub.evict(connection)
             return
 
 
@@ -214,11 +214,18 @@ async def live_channel(websocket: WebSocket) -> None:
         connection.go_live()
         # This task reads the client's frames; writes happen as messages arrive
         # (see Connection.offer), so an idle connection holds no other task.
-        await receive_loop(services, connection)
+        await receive_loop(services, connection, principal)
     except WebSocketDisconnect:
         pass
     except Exception as failure:
-        log.warning("websocket closed after an error: %r", failure)
+        if not connection.dropped:  # an evicted connection's end is already logged
+            log.warning(
+                "connection.failed",
+                event_id=principal.event_id,
+                room_id=principal.room_id,
+                connection=connection.id,
+                error=repr(failure),
+            )
     finally:
         await connection.stop()
         await hub.leave(connection)

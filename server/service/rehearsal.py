@@ -14,15 +14,15 @@ the wall clock.
 
 from __future__ import annotations
 
-import logging
 import time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.clock import Anchor, Clock, clock_for_anchor, continue_from
+from server.logs import get_logger
 from server.store import crud
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 async def server_clock(sessions: async_sessionmaker[AsyncSession], speed: float) -> Clock:
@@ -39,9 +39,10 @@ async def server_clock(sessions: async_sessionmaker[AsyncSession], speed: float)
     if anchor is not None and speed == 1.0:
         ahead = anchor.protocol_time(time.time()) - time.time()
         log.warning(
-            "this database was used for a rehearsal: its clock runs %.0f s ahead of real time "
-            "(consult db reset-clock returns it to the wall clock)",
-            ahead,
+            "clock.rehearsal_anchor_kept",
+            ahead_seconds=round(ahead),
+            hint="this database was used for a rehearsal; consult db reset-clock returns it "
+            "to the wall clock",
         )
     return clock_for_anchor(anchor)
 

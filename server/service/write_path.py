@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -47,13 +46,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain import engine
 from server.domain import events as domain_events
-from server.domain.event import EventState
+from server.domain.event import EventState, EventStatus
 from server.domain.help import HelpState
 from server.domain.protocol import Protocol
 from server.domain.records import Event, HelpRequest, Room, Team
 from server.domain.state import RunState
 from server.errors import Conflict, NotFound
 from server.hub import Audience
+from server.hub.envelope import Due
+from server.logs import get_logger
 from server.protocols import ProtocolLibrary
 from server.service.context import Context
 from server.service.setup_cache import SetupCache
@@ -61,7 +62,7 @@ from server.store import crud
 from server.wire.messages import EventUpdated, HelpUpdated, RoomUpdated, RoomView, SetupChanged
 from server.wire.views import event_view, help_view, room_view
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 R = TypeVar("R")
 
@@ -90,7 +91,8 @@ class Publication:
     event_id: str
     payload: Payload
     audience: Audience
-    room_due: tuple[str, float | None] | None = None
+    due: Due | None = None
+    """A scheduler key and its next deadline, for every process's scheduler."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +218,7 @@ class Tx:
             self.room_updates[room.id] = update
             self.publications.append(
                 Publication(
-                    room.event_id, update, Audience(room_id=room.id), room_due=(room.id, due)
+                    room.event_id, update, Audience(room_id=room.id), due=(f"room:{room.id}", due)
                 )
             )
             state = after
@@ -272,7 +274,10 @@ class Tx:
             state=after,
         )
         message = EventUpdated(event=event_view(changed), actor=actor).model_dump_json()
-        self.publications.append(Publication(event.id, message, EVERYONE))
+        # The recall's end rides along, so whichever process is alive at the deadline ends it.
+        recalling = after.status is EventStatus.RECALLING and after.recall_deadline is not None
+        due = (f"event:{event.id}", after.recall_deadline if recalling else None)
+        self.publications.append(Publication(event.id, message, EVERYONE, due=due))
         return changed
 
     def change_help(
@@ -458,7 +463,7 @@ class WritePath:
     async def run(self, attempt: Callable[[Tx], Awaitable[R]], *, what: str = "") -> R:
         """Run ``attempt`` to a commit (see the module rules), then publish; its result."""
         context = self.context
-        for _ in range(ATTEMPTS):
+        for attempt_number in range(1, ATTEMPTS + 1):
             try:
                 async with (
                     self._one_at_a_time or contextlib.nullcontext(),
@@ -470,15 +475,22 @@ class WritePath:
                     await tx.write()
             except LostRace as lost:
                 self.lost_races += 1
-                log.debug("lost a race on %s (%s); deciding again", lost, what)
+                log.info("write.conflict", what=what, lost=str(lost), attempt=attempt_number)
                 continue
             except DBAPIError as error:
                 if not _retryable(error):
                     raise
                 self.lost_races += 1
+                log.info(
+                    "write.conflict",
+                    what=what,
+                    lost=type(error.orig).__name__,
+                    attempt=attempt_number,
+                )
                 continue
             await self._after_commit(tx)
             return result
+        log.warning("write.gave_up", what=what, attempts=ATTEMPTS)
         raise Conflict(f"{what or 'this'} is changing too fast: try again in a moment")
 
     async def read(self, query: Callable[[AsyncSession], Awaitable[R]]) -> R:
@@ -494,9 +506,7 @@ class WritePath:
         for index, publication in enumerate(tx.publications):
             payload = publication.payload
             text = payload if isinstance(payload, str) else payload()
-            await hub.publish(
-                publication.event_id, text, publication.audience, room_due=publication.room_due
-            )
+            await hub.publish(publication.event_id, text, publication.audience, due=publication.due)
             # The first message goes out at once; then the hub delivers slice by slice.
             if index == 0 or time.perf_counter() - started > PUBLISH_SLICE_SECONDS:
                 await asyncio.sleep(0)

@@ -14,6 +14,9 @@ Rules:
   grow by one per change, so a client that sees a gap asks for a snapshot.
   The event and each help request are versioned the same way
   (``event.updated``, ``help.updated``).
+- A ``resync`` says the server may have lost messages for this client (its
+  live channel between processes was lost and re-established): the client
+  asks for a fresh snapshot, after a random delay below ``spread_ms``.
 - Event-wide actions and help claims may carry the ``expected_version`` they
   were made against; a stale one is refused with ``conflict``, and the error
   names the change that got there first (``change``).
@@ -326,6 +329,16 @@ class PresenceUpdated(BaseModel):
     people: list[PersonView]
 
 
+class Resync(BaseModel):
+    """This client may have missed messages (the server's live channel was lost and
+    re-established, or fell behind): ask for a fresh snapshot, after a random delay
+    below ``spread_ms`` so that thousands of clients do not ask at one instant."""
+
+    type: Literal["resync"] = "resync"
+    reason: str
+    spread_ms: int = Field(ge=0)
+
+
 class SetupChanged(BaseModel):
     """Teams, rooms or moderators changed: ask for a fresh snapshot."""
 
@@ -429,6 +442,7 @@ ServerMessage = Annotated[
     | BroadcastMessage
     | HelpUpdated
     | PresenceUpdated
+    | Resync
     | SetupChanged
     | CommandOk
     | ErrorMessage,

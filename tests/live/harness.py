@@ -23,9 +23,9 @@ from pydantic import SecretStr
 from websockets.asyncio.client import ClientConnection, connect
 
 from server.clock import Clock
-from server.fast_ws import ConsultWebSocketProtocol
 from server.main import LiveChannelFirst, create_app
 from server.service import Services
+from server.serving import websocket_options
 from server.settings import Settings
 
 ADMIN_KEY = "test-admin-key"
@@ -86,8 +86,7 @@ async def running_server(
         port=port,
         log_level="warning",
         lifespan="on",
-        ws=ConsultWebSocketProtocol,
-        ws_per_message_deflate=False,
+        **websocket_options(settings),
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -148,7 +148,7 @@ class Sent:
 
     message: dict[str, Any]
     audience: Audience
-    room_due: tuple[str, float | None] | None
+    due: tuple[str, float | None] | None
 
 
 @dataclass(frozen=True)
@@ -211,10 +211,10 @@ class EventMachine(RuleBasedStateMachine):
             payload: str,
             audience: Audience = EVERYONE,
             *,
-            room_due: tuple[str, float | None] | None = None,
+            due: tuple[str, float | None] | None = None,
         ) -> None:
-            self.sent.append(Sent(json.loads(payload), audience, room_due))
-            await publish(event_id, payload, audience, room_due=room_due)
+            self.sent.append(Sent(json.loads(payload), audience, due))
+            await publish(event_id, payload, audience, due=due)
 
         self.patch.setattr(hub, "publish", record)
         writes = self.services.writes
@@ -985,8 +985,8 @@ class EventMachine(RuleBasedStateMachine):
                 room = message["room"]
                 room_id = room["id"]
                 assert sent.audience == Audience(room_id=room_id)
-                assert sent.room_due is not None
-                assert sent.room_due[0] == room_id
+                assert sent.due is not None
+                assert sent.due[0] == f"room:{room_id}"
                 before, after = self.room_status[room_id], room["status"]
                 assert room["version"] == self.room_versions[room_id] + 1, (
                     f"room {room_id}: version {room['version']} published after "

@@ -2,8 +2,9 @@
 // person's role, and keeps the countdowns moving.
 //
 // Rules:
-// - A snapshot replaces everything; a room.updated replaces one room if its
-//   version is newer; a version gap asks for a fresh snapshot.
+// - A snapshot replaces everything; a room.updated replaces one room and an
+//   event.updated the event if its version is newer; a version gap asks for a
+//   fresh snapshot instead.
 // - Countdowns are recomputed every animation frame (throttled to 4 Hz) and
 //   at once when a hidden tab becomes visible; no per-second messages.
 // - Milestones (a phase starts, one minute left, a recall) chime, flash and
@@ -60,6 +61,10 @@ function receive(message) {
     case "event.updated":
       // Versions only grow: an update queued before a snapshot may arrive after it.
       if (state.event && message.event.version <= state.event.version) break;
+      if (state.event && message.event.version > state.event.version + 1) {
+        connection.raw({ type: "snapshot.request" });
+        break;
+      }
       state.event = message.event;
       render();
       break;
@@ -383,8 +388,8 @@ document.addEventListener("keydown", (event) => {
 });
 
 document.addEventListener("visibilitychange", () => {
+  // The connection pings at once on its own when the page becomes visible.
   if (!document.hidden) {
-    connection.ping();
     tick();
   }
 });

@@ -7,11 +7,19 @@
 //   jitter, so hundreds of browsers do not return in one wave after a restart.
 // - Clock sync: a burst of pings after connecting, one every 2 s for the next
 //   30 s (a burst taken while the machine was busy is soon outvoted by faster
-//   samples), then one every 20 s.
+//   samples), then one every 20 s. The same burst goes out at once when the
+//   page wakes (visible again, pageshow, resume) or the clock sync sees a
+//   discontinuity: a countdown is right again within one round trip of waking
+//   from a sleep or a frozen tab.
+// - A resync from the server (it may have missed messages for this page) is
+//   answered with a snapshot.request after a random delay in [0, spread_ms),
+//   so thousands of pages do not ask in one wave. A resync while one waits
+//   adds no request; a socket closing cancels it (the next connection starts
+//   with a snapshot anyway).
 // - Commands carry a request_id; send() resolves with the matching
 //   command.ok or rejects with the matching error.
 
-import { ClockSync, clientNow } from "./clock.js";
+import { ClockSync } from "./clock.js";
 
 const BASE_DELAY = 500;
 const MAX_DELAY = 15000;
@@ -20,17 +28,43 @@ const PING_EARLY_EVERY = 2000;
 const PING_EARLY_FOR = 30000;
 const PING_EVERY = 20000;
 
+// Milliseconds to wait before answering a resync: uniform in [0, spreadMs).
+export function resyncDelay(spreadMs, random = Math.random) {
+  const spread = Number(spreadMs);
+  if (!Number.isFinite(spread) || spread <= 0) return 0;
+  return Math.min(Math.floor(random() * spread), Math.ceil(spread) - 1);
+}
+
 export class LiveConnection {
-  constructor(token, { onMessage, onState }) {
+  // `clock` holds options for the ClockSync (tests pass their own clocks).
+  constructor(token, { onMessage, onState, clock = {} }) {
     this.token = token;
     this.onMessage = onMessage;
     this.onState = onState;
-    this.clock = new ClockSync();
+    this.clock = new ClockSync({ ...clock, onDiscontinuity: () => this.pingNow() });
     this.attempt = 0;
     this.pending = new Map();
     this.nextId = 1;
     this.socket = null;
     this.pingTimer = null;
+    this.resyncTimer = null;
+    if (typeof document !== "undefined") {
+      document.addEventListener("visibilitychange", () => {
+        if (!document.hidden) this.wake();
+      });
+      document.addEventListener("resume", () => this.wake());
+      window.addEventListener("pageshow", () => this.wake());
+    }
+  }
+
+  // The page woke: re-measure the clock at once (a discontinuity bursts by itself).
+  wake() {
+    if (!this.clock.check()) this.pingNow();
+  }
+
+  // A ping burst now if connected (a connection being made bursts when it opens).
+  pingNow() {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.pingBurst();
   }
 
   url() {
@@ -51,6 +85,7 @@ export class LiveConnection {
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
       clearInterval(this.pingTimer);
+      this.cancelResync();
       for (const { reject } of this.pending.values()) reject(new Error("connection lost"));
       this.pending.clear();
       if (event.code === 4401) {
@@ -83,7 +118,20 @@ export class LiveConnection {
   }
 
   ping() {
-    this.raw({ type: "clock.ping", client_time: clientNow() });
+    this.raw({ type: "clock.ping", client_time: this.clock.now() });
+  }
+
+  resync(spreadMs) {
+    if (this.resyncTimer !== null) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = null;
+      this.raw({ type: "snapshot.request" });
+    }, resyncDelay(spreadMs));
+  }
+
+  cancelResync() {
+    clearTimeout(this.resyncTimer);
+    this.resyncTimer = null;
   }
 
   raw(message) {
@@ -107,8 +155,12 @@ export class LiveConnection {
 
   receive(message) {
     if (message.type === "clock.pong") {
-      this.clock.addSample(message.client_time, clientNow(), message.server_time, message.clock_rate);
+      this.clock.addSample(message.client_time, this.clock.now(), message.server_time, message.clock_rate);
       this.onMessage({ type: "clock.synced" });
+      return;
+    }
+    if (message.type === "resync") {
+      this.resync(message.spread_ms);
       return;
     }
     if (message.type === "snapshot") this.clock.seed(message.server_time, message.clock_rate);

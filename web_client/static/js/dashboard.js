@@ -9,7 +9,7 @@ import { phaseOf, remainingMs, statusText, zoneOf } from "./room_view.js";
 
 const ACCESS_TITLES = { moderator: "moderator", member: "team member", observer: "observer", uber: "uber" };
 
-function driftText(room, protocol, event, clock) {
+export function driftText(room, protocol, event, clock) {
   let drift = room.drift_seconds;
   if (room.status === "not_started") {
     drift = (clock.serverNow() + protocol.total_seconds * 1000 - (event.scheduled_start + protocol.total_seconds * 1000)) / 1000;
@@ -21,7 +21,7 @@ function driftText(room, protocol, event, clock) {
   return rounded > 0 ? `${text} behind plan` : `${text} ahead of plan`;
 }
 
-function peopleText(people) {
+export function peopleText(people) {
   if (!people || people.length === 0) return "Nobody connected";
   const counts = {};
   for (const person of people) counts[person.role] = (counts[person.role] ?? 0) + 1;

@@ -1,0 +1,192 @@
+"""The envelope: what one backplane publish carries between processes. Pure, no I/O.
+
+An envelope is one ``str``: a kind letter, a header line, a newline, a body.
+
+- ``m`` a message for clients. Header: optionally ``KEY DUE`` and a tab (a
+  scheduler key such as ``room:ID`` or ``event:ID`` and its next deadline, or
+  ``None``: every process's scheduler learns it, so any of them can apply it
+  if the one that set it goes away), then the audience as JSON. Body: the
+  payload text, forwarded to clients byte for byte.
+- ``p`` the people connected to one room through one process. Header JSON
+  ``{"room", "process"}``; body: a JSON list of people.
+- ``h`` a process's heartbeat: header JSON ``{"process", "gone"}``. A process
+  whose heartbeats stop is forgotten (its people leave presence); ``gone``
+  says it is shutting down, so it is forgotten at once.
+- ``q`` a process (re)subscribed and asks every process to share its presence.
+- ``r`` a process could not publish some message: every process tells its
+  clients of the event to resync.
+
+Rules: ``Audience`` headers are encoded once per audience and parsed once per
+distinct header (both cached); a malformed envelope raises ``EnvelopeError``
+naming what is wrong, never anything else, so a reader can skip it and go on.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Member(Protocol):
+    """What the fan-out needs to know of a connected person (an ``access.Principal``)."""
+
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def room_id(self) -> str | None: ...
+    @property
+    def access(self) -> str: ...
+    @property
+    def team_id(self) -> str | None: ...
+    @property
+    def label(self) -> str: ...
+
+
+class EnvelopeError(ValueError):
+    """A backplane message that is not a well-formed envelope."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a message is for.
+
+    ``room_id`` limits it to that room's connections (and uber moderators, who
+    see every room). Within that, if ``access`` or ``team_ids`` is given, only
+    connections with one of those access roles or from one of those teams get
+    it; if neither is given, everyone does.
+    """
+
+    room_id: str | None = None
+    access: frozenset[str] = frozenset()
+    team_ids: frozenset[str] = frozenset()
+
+    def header(self) -> str:
+        return _header(self)
+
+    @classmethod
+    def parse(cls, header: str) -> Audience:
+        return _parse(header)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether connections of the room (or event) need checking one by one."""
+        return bool(self.access or self.team_ids)
+
+    def selects(self, member: Member) -> bool:
+        """The access/team filter; which room is the registry's business."""
+        return member.access in self.access or member.team_id in self.team_ids
+
+
+@functools.lru_cache(maxsize=4096)
+def _header(audience: Audience) -> str:
+    """Encoded once per audience: a start of a thousand rooms reuses a thousand headers."""
+    return json.dumps(
+        {"r": audience.room_id, "a": sorted(audience.access), "t": sorted(audience.team_ids)},
+        separators=(",", ":"),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(header: str) -> Audience:
+    try:
+        data = json.loads(header)
+        return Audience(data["r"], frozenset(data["a"]), frozenset(data["t"]))
+    except (ValueError, KeyError, TypeError) as error:
+        raise EnvelopeError(f"bad audience header {header[:80]!r}: {error}") from error
+
+
+Due = tuple[str, float | None]
+"""A scheduler key and its next deadline (None: nothing due)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForClients:
+    audience: Audience
+    payload: str
+    due: Due | None
+
+
+@dataclass(frozen=True, slots=True)
+class PresencePart:
+    room_id: str
+    process: str
+    people: list[dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    process: str
+    gone: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceQuery:
+    process: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResyncAll:
+    process: str
+
+
+Envelope = ForClients | PresencePart | Heartbeat | PresenceQuery | ResyncAll
+
+
+def for_clients(payload: str, audience: Audience, due: Due | None = None) -> str:
+    header = audience.header()
+    if due is not None:
+        header = f"{due[0]} {due[1]}\t{header}"
+    return f"m{header}\n{payload}"
+
+
+def presence_part(room_id: str, process: str, people: list[dict[str, str]]) -> str:
+    header = json.dumps({"room": room_id, "process": process})
+    return f"p{header}\n{json.dumps(people)}"
+
+
+def heartbeat(process: str, *, gone: bool = False) -> str:
+    return f"h{json.dumps({'process': process, 'gone': gone})}\n"
+
+
+def presence_query(process: str) -> str:
+    return f"q{json.dumps({'process': process})}\n"
+
+
+def resync_all(process: str) -> str:
+    return f"r{json.dumps({'process': process})}\n"
+
+
+def decode(text: str) -> Envelope:
+    """Read one envelope; ``EnvelopeError`` if it is not one."""
+    kind, rest = text[:1], text[1:]
+    header, newline, body = rest.partition("\n")
+    if not newline:
+        raise EnvelopeError(f"envelope without a header line: {text[:80]!r}")
+    if kind == "m":
+        due_part, tab, audience = header.rpartition("\t")
+        due: Due | None = None
+        if tab:
+            key, _, when = due_part.partition(" ")
+            try:
+                due = (key, None if when == "None" else float(when))
+            except ValueError as error:
+                raise EnvelopeError(f"bad deadline in {due_part!r}") from error
+        return ForClients(Audience.parse(audience), body, due)
+    try:
+        meta = json.loads(header)
+        if kind == "p":
+            people = json.loads(body)
+            if not isinstance(people, list):
+                raise TypeError("people must be a list")
+            return PresencePart(str(meta["room"]), str(meta["process"]), people)
+        if kind == "h":
+            return Heartbeat(str(meta["process"]), bool(meta.get("gone", False)))
+        if kind == "q":
+            return PresenceQuery(str(meta["process"]))
+        if kind == "r":
+            return ResyncAll(str(meta["process"]))
+    except (ValueError, KeyError, TypeError) as error:
+        raise EnvelopeError(f"bad {kind!r} envelope {text[:80]!r}: {error}") from error
+    raise EnvelopeError(f"unknown envelope kind {kind!r}")

@@ -1,0 +1,420 @@
+"""The hub: fans each published message out to the websockets of this process.
+
+Two layers, after encode/broadcaster: the backplane carries one envelope per
+publish between processes (``server.hub.envelope``); each process's hub holds
+one subscription per event (however many browsers) and hands the payload text
+to its local connections (``server.hub.registry``).
+
+Rules:
+- Faults stay where they happen. A connection that cannot take a message is
+  evicted (``server.hub.connection``) and logged; the others never notice. A
+  malformed envelope is logged and skipped.
+- Each event's reader is supervised: if its subscription ends with an error
+  (the backplane's connection was lost), it subscribes again with jittered
+  exponential backoff, and once back it tells every local client of the event
+  to resync (a ``resync`` message: the client asks for a fresh snapshot), so
+  nothing missed stays missed. Falling behind the backplane's buffer is
+  handled the same way. A publish that fails is logged; the next one that
+  succeeds first tells every process to resync that event's clients.
+- A connection joins before its snapshot is taken, so nothing published in
+  between is missed; clients ignore updates whose version is not newer than
+  what they hold, and ask for a snapshot when a version is skipped.
+- Room updates and event updates carry the next deadline of their scheduler key
+  (``room:ID``, ``event:ID``) in their header; every process hands it to its
+  scheduler, so a room's timer and an event's recall end are applied even if
+  the process that set them goes away (the compare-and-set in the write path
+  makes sure only one process applies each).
+- Presence is shared per room and process, with heartbeats; a process that
+  stops beating is forgotten within ``EXPIRY_SECONDS`` (``server.hub.presence``).
+  Changes within ``PRESENCE_DELAY`` are sent as one message per room.
+- An event's subscription is held while this process has connections to it,
+  and ``IDLE_SUBSCRIPTION_SECONDS`` after the last one leaves.
+- The hub never touches the database or a use case: it knows people only as
+  ``Member``s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import secrets
+import socket
+import time
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
+
+from server.backplane import Backplane, Subscription, SubscriptionClosed, SubscriptionLagged
+from server.hub import envelope
+from server.hub.connection import DROP_CODE, Connection
+from server.hub.envelope import Audience, Due, EnvelopeError
+from server.hub.presence import HEARTBEAT_SECONDS, PresenceBook
+from server.hub.registry import Registry
+from server.logs import get_logger
+from server.wire.messages import PersonView, PresenceUpdated, Resync
+
+log = get_logger(__name__)
+
+IDLE_SUBSCRIPTION_SECONDS = 10.0
+PRESENCE_DELAY = 0.25
+"""Seconds over which joins and leaves are gathered into one presence message per room."""
+RESUBSCRIBE_FIRST_SECONDS = 0.1
+RESUBSCRIBE_MAX_SECONDS = 5.0
+RESYNC_SPREAD_MS = 1000
+"""Clients told to resync ask for their snapshots spread over this long."""
+SLOW_DELIVERY_SECONDS = 0.25
+EVERYONE = Audience()
+"""A fan-out that takes longer than this is logged."""
+
+
+class Hub:
+    def __init__(self, backplane: Backplane) -> None:
+        self._backplane = backplane
+        self.process = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        self._registry = Registry()
+        self._presence = PresenceBook()
+        self._readers: dict[str, asyncio.Task[None]] = {}
+        self._ready: dict[str, asyncio.Event] = {}
+        self._idle_timers: dict[str, asyncio.TimerHandle] = {}
+        self._generations: dict[str, int] = defaultdict(int)
+        self._background: set[asyncio.Task[Any]] = set()
+        self._presence_dirty: set[tuple[str, str]] = set()
+        self._presence_flush: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._unsent: set[str] = set()
+        """Events with a message this process could not publish: the next publish resyncs."""
+        self.dropped_total = 0
+        self.resyncs_total = 0
+        self.reader_restarts = 0
+        self.on_dropped: Callable[[Connection], None] | None = None
+        self.on_due: Callable[[str, float | None], None] | None = None
+        """Told (scheduler key, next deadline) for every update from any process."""
+
+    # -- publishing --------------------------------------------------------
+
+    @staticmethod
+    def channel(event_id: str) -> str:
+        return f"consult.event.{event_id}"
+
+    async def publish(
+        self,
+        event_id: str,
+        payload: str,
+        audience: Audience = EVERYONE,
+        *,
+        due: Due | None = None,
+    ) -> None:
+        """Send ``payload`` to ``audience`` in every process; never raises for the backplane.
+
+        ``due`` (a scheduler key and its next deadline) rides in the header so
+        that every process's scheduler learns it.
+        """
+        self._generations[event_id] += 1  # our own change is visible at once, here
+        # Some message of this event never left: every process resyncs its clients first.
+        resync_first = event_id in self._unsent
+        if resync_first and await self._send(event_id, envelope.resync_all(self.process)):
+            self._unsent.discard(event_id)
+        if not await self._send(event_id, envelope.for_clients(payload, audience, due)):
+            self._unsent.add(event_id)
+
+    async def _send(self, event_id: str, text: str) -> bool:
+        try:
+            await self._backplane.publish(self.channel(event_id), text)
+        except Exception as error:
+            log.warning("backplane.publish_failed", event_id=event_id, error=repr(error))
+            return False
+        return True
+
+    # -- connections -------------------------------------------------------
+
+    async def join(self, connection: Connection) -> None:
+        event_id = connection.member.event_id
+        if (timer := self._idle_timers.pop(event_id, None)) is not None:
+            timer.cancel()
+        connection.on_failure = self._pump_failed
+        self._registry.add(connection)
+        if event_id not in self._readers:
+            ready = self._ready[event_id] = asyncio.Event()
+            self._readers[event_id] = asyncio.create_task(
+                self._supervise(event_id, ready), name=f"hub-reader-{event_id}"
+            )
+        if self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(self._beat(), name="hub-heartbeat")
+        await self._ready[event_id].wait()
+        self._presence_changed(event_id, connection.member.room_id)
+
+    async def leave(self, connection: Connection) -> None:
+        connection.ended.set()
+        self._forget(connection)
+        self._presence_changed(connection.member.event_id, connection.member.room_id)
+
+    def evict(self, connection: Connection, reason: str | None = None) -> None:
+        """Drop a connection that cannot keep up or is broken; it reconnects and resyncs."""
+        if connection.dropped:
+            return
+        connection.dropped = True
+        member = connection.member
+        why = reason or connection.failure or "cannot take messages"
+        self._forget(connection)
+        self._presence_changed(member.event_id, member.room_id)
+        self.dropped_total += 1
+        log.warning(
+            "connection.evicted",
+            event_id=member.event_id,
+            room_id=member.room_id,
+            connection=connection.id,
+            reason=why,
+        )
+        if self.on_dropped is not None:
+            self.on_dropped(connection)
+        self._spawn(self._close_evicted(connection))
+
+    async def _close_evicted(self, connection: Connection) -> None:
+        aborted = await connection.evict(DROP_CODE, "too slow: reconnect for a fresh snapshot")
+        if aborted:
+            member = connection.member
+            log.info(
+                "connection.aborted",
+                event_id=member.event_id,
+                room_id=member.room_id,
+                connection=connection.id,
+            )
+
+    def _pump_failed(self, connection: Connection) -> None:
+        self.evict(connection)
+
+    def _forget(self, connection: Connection) -> None:
+        event_id = connection.member.event_id
+        if self._registry.discard(connection) and event_id in self._readers:
+            if (old := self._idle_timers.pop(event_id, None)) is not None:
+                old.cancel()
+            self._idle_timers[event_id] = asyncio.get_running_loop().call_later(
+                IDLE_SUBSCRIPTION_SECONDS, self._release_if_idle, event_id
+            )
+
+    def _release_if_idle(self, event_id: str) -> None:
+        """Nobody of this event is connected here any more: leave its subscription."""
+        self._idle_timers.pop(event_id, None)
+        if self._registry.has(event_id):
+            return
+        reader = self._readers.pop(event_id, None)
+        self._ready.pop(event_id, None)
+        self._registry.forget_event(event_id)
+        self._presence.forget_event(event_id)
+        if reader is not None:
+            reader.cancel()
+            self._background.add(reader)
+            reader.add_done_callback(self._background.discard)
+
+    def generation(self, event_id: str) -> int:
+        """Grows with every message of the event this process has seen (cache keys use it)."""
+        return self._generations[event_id]
+
+    def connections(self, event_id: str) -> Iterable[Connection]:
+        return self._registry.of_event(event_id)
+
+    def presence(self, event_id: str, room_id: str | None = None) -> dict[str, list[PersonView]]:
+        """Who is connected, by room: every room, or just ``room_id``."""
+        rooms = self._presence.rooms(event_id)
+        if room_id is not None:
+            return {room_id: self._presence.people(event_id, room_id)} if room_id in rooms else {}
+        return {room: self._presence.people(event_id, room) for room in rooms}
+
+    async def close(self) -> None:
+        """Stop every task; tell the other processes this one's people are gone."""
+        for timer in self._idle_timers.values():
+            timer.cancel()
+        self._idle_timers.clear()
+        tasks = [*self._readers.values(), self._presence_flush, self._heartbeat]
+        for event_id in list(self._readers):
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1.0):
+                    await self._backplane.publish(
+                        self.channel(event_id), envelope.heartbeat(self.process, gone=True)
+                    )
+        for task in [*tasks, *self._background]:
+            if task is not None:
+                task.cancel()
+        for task in [*tasks, *self._background]:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._readers.clear()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- reading the backplane ------------------------------------------------
+
+    async def _supervise(self, event_id: str, ready: asyncio.Event) -> None:
+        """Keep one subscription to the event's channel alive for as long as it is wanted."""
+        channel = self.channel(event_id)
+        failures = 0
+        lost_at: float | None = None
+        while True:
+            try:
+                async with self._backplane.subscribe(channel) as subscription:
+                    ready.set()
+                    if lost_at is not None:
+                        log.warning(
+                            "backplane.recovered",
+                            event_id=event_id,
+                            after_seconds=round(time.monotonic() - lost_at, 3),
+                            attempts=failures,
+                        )
+                        self._resync_clients(event_id, "the live channel was re-established")
+                    lost_at, failures = None, 0
+                    await self._send(event_id, envelope.presence_query(self.process))
+                    await self._share_all_presence(event_id)
+                    await self._consume(event_id, subscription)
+                log.info("hub.reader_closed", event_id=event_id)
+                return  # the backplane disconnected: the server is stopping
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                ready.set()  # joiners must not wait for a backplane that is down
+                failures += 1
+                self.reader_restarts += 1
+                lost_at = lost_at if lost_at is not None else time.monotonic()
+                delay = min(
+                    RESUBSCRIBE_MAX_SECONDS, RESUBSCRIBE_FIRST_SECONDS * 2 ** (failures - 1)
+                )
+                delay *= random.uniform(0.5, 1.0)
+                log.warning(
+                    "backplane.lost",
+                    event_id=event_id,
+                    error=repr(error),
+                    attempt=failures,
+                    retry_in_seconds=round(delay, 3),
+                )
+                await asyncio.sleep(delay)
+
+    async def _consume(self, event_id: str, subscription: Subscription) -> None:
+        while True:
+            try:
+                text = await subscription.get()
+            except SubscriptionClosed:
+                return
+            except SubscriptionLagged as lag:
+                log.warning("backplane.lagged", event_id=event_id, dropped=lag.dropped)
+                self._resync_clients(event_id, "this server fell behind its live channel")
+                continue
+            try:
+                await self._handle(event_id, envelope.decode(text))
+            except EnvelopeError as error:
+                log.error("envelope.malformed", event_id=event_id, error=str(error))
+            except Exception:
+                log.exception("envelope.failed", event_id=event_id, envelope=text[:200])
+
+    async def _handle(self, event_id: str, item: envelope.Envelope) -> None:
+        now = time.monotonic()
+        match item:
+            case envelope.ForClients(audience, payload, due):
+                self._generations[event_id] += 1
+                if due is not None and self.on_due is not None:
+                    self.on_due(*due)
+                started = time.perf_counter()
+                count = await self._registry.deliver(event_id, audience, payload, self.evict)
+                spent = time.perf_counter() - started
+                if spent > SLOW_DELIVERY_SECONDS:
+                    log.warning(
+                        "fanout.slow",
+                        event_id=event_id,
+                        room_id=audience.room_id,
+                        connections=count,
+                        seconds=round(spent, 3),
+                    )
+            case envelope.PresencePart(room_id, process, people):
+                views = [PersonView.model_validate(person) for person in people]
+                self._presence.put(event_id, room_id, process, views, now)
+                await self._deliver_presence(event_id, room_id)
+            case envelope.Heartbeat(process, gone):
+                if gone:
+                    for room_id in self._presence.forget_process(event_id, process):
+                        await self._deliver_presence(event_id, room_id)
+                else:
+                    self._presence.heard(event_id, process, now)
+            case envelope.PresenceQuery(process):
+                if process != self.process:
+                    self._presence.heard(event_id, process, now)
+                    await self._share_all_presence(event_id)
+            case envelope.ResyncAll(process):
+                self._resync_clients(event_id, "a server could not publish a change")
+
+    def _resync_clients(self, event_id: str, reason: str) -> None:
+        """Tell every local client of the event to fetch a fresh snapshot."""
+        self._generations[event_id] += 1
+        self.resyncs_total += 1
+        message = Resync(reason=reason, spread_ms=RESYNC_SPREAD_MS).model_dump_json()
+        data = message.encode()
+        connections = self._registry.of_event(event_id)
+        for connection in connections:
+            if not connection.offer(message, data):
+                self.evict(connection)
+        log.info("hub.resync", event_id=event_id, connections=len(connections), reason=reason)
+
+    # -- presence ------------------------------------------------------------
+
+    def _presence_changed(self, event_id: str, room_id: str | None) -> None:
+        """Coalesce presence: at most one message per room per PRESENCE_DELAY.
+
+        A connect storm (thousands of joins) thus costs one message per room,
+        not one per join fanned out to the whole room.
+        """
+        if room_id is None:
+            return
+        self._presence_dirty.add((event_id, room_id))
+        if self._presence_flush is None or self._presence_flush.done():
+            self._presence_flush = asyncio.create_task(self._flush_presence())
+
+    async def _flush_presence(self) -> None:
+        await asyncio.sleep(PRESENCE_DELAY)
+        dirty, self._presence_dirty = self._presence_dirty, set()
+        for event_id, room_id in sorted(dirty):
+            await self._share_presence(event_id, room_id)
+
+    def _local_people(self, event_id: str, room_id: str) -> list[dict[str, str]]:
+        return [
+            PersonView(role=connection.member.access, label=connection.member.label).model_dump()
+            for connection in self._registry.of_room(event_id, room_id)
+            if not connection.dropped
+        ]
+
+    async def _share_presence(self, event_id: str, room_id: str) -> None:
+        people = self._local_people(event_id, room_id)
+        await self._send(event_id, envelope.presence_part(room_id, self.process, people))
+
+    async def _share_all_presence(self, event_id: str) -> None:
+        """Everyone this process has in the event, room by room (answering a query)."""
+        rooms = {
+            connection.member.room_id
+            for connection in self._registry.of_event(event_id)
+            if connection.member.room_id is not None
+        }
+        for room_id in sorted(rooms):
+            await self._share_presence(event_id, room_id)
+
+    async def _deliver_presence(self, event_id: str, room_id: str) -> None:
+        message = PresenceUpdated(room_id=room_id, people=self._presence.people(event_id, room_id))
+        await self._registry.deliver(
+            event_id, Audience(room_id=room_id), message.model_dump_json(), self.evict
+        )
+
+    async def _beat(self) -> None:
+        """Heartbeats for every event followed here, and forgetting silent processes."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            try:
+                for event_id in list(self._readers):
+                    await self._send(event_id, envelope.heartbeat(self.process))
+                for event_id, room_id in self._presence.expire(time.monotonic(), keep=self.process):
+                    log.info("presence.expired", event_id=event_id, room_id=room_id)
+                    await self._deliver_presence(event_id, room_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("hub.heartbeat_failed")
