@@ -26,7 +26,7 @@ from server import logs
 from server.api import pages, rest, ws
 from server.api.deps import AdminDep
 from server.assets import web_client_dir
-from server.backplane import create_backplane
+from server.backplane import Backplane, create_backplane
 from server.clock import Clock
 from server.errors import ServiceError, error_body
 from server.fields import field_path
@@ -67,8 +67,12 @@ def create_app(
     clock: Clock | None = None,
     protocols: ProtocolLibrary | None = None,
     on_ready: Callable[[Services], Awaitable[None]] | None = None,
+    backplane: Backplane | None = None,
 ) -> FastAPI:
-    """Build the app; ``on_ready`` is awaited once it can serve (the demo uses it)."""
+    """Build the app; ``on_ready`` is awaited once it can serve (the demo uses it).
+
+    ``backplane`` replaces the one ``settings.backplane_url`` names (tests inject faults).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,10 +89,12 @@ def create_app(
             )
             resources.push_async_callback(engine.dispose)
             sessions = session_factory(engine)
-            backplane = create_backplane(settings.backplane_url, capacity=BACKPLANE_BUFFER)
-            await backplane.connect()
-            resources.push_async_callback(backplane.disconnect)
-            hub = Hub(backplane)
+            channel = backplane or create_backplane(
+                settings.backplane_url, capacity=BACKPLANE_BUFFER
+            )
+            await channel.connect()
+            resources.push_async_callback(channel.disconnect)
+            hub = Hub(channel)
             resources.push_async_callback(hub.close)
             metrics = Metrics()
             app.state.metrics = metrics

@@ -94,6 +94,10 @@ class Hub:
 
     # -- publishing --------------------------------------------------------
 
+    @property
+    def backplane(self) -> Backplane:
+        return self._backplane
+
     @staticmethod
     def channel(event_id: str) -> str:
         return f"consult.event.{event_id}"

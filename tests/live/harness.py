@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from websockets.asyncio.client import ClientConnection, connect
 
+from server.backplane import Backplane
 from server.clock import Clock
 from server.main import LiveChannelFirst, create_app
 from server.service import Services
@@ -37,6 +38,13 @@ class LiveServer:
     app: FastAPI
     base_url: str
     clock: Clock
+    uvicorn: uvicorn.Server | None = None
+
+    @property
+    def open_sockets(self) -> int:
+        """Websocket and HTTP connections the server still holds (closed ones are gone)."""
+        assert self.uvicorn is not None
+        return len(self.uvicorn.server_state.connections)
 
     @property
     def services(self) -> Services:
@@ -77,9 +85,9 @@ def make_settings(database: Path | None, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def running_server(
-    settings: Settings, clock: Clock, *, port: int = 0
+    settings: Settings, clock: Clock, *, port: int = 0, backplane: Backplane | None = None
 ) -> AsyncIterator[LiveServer]:
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, backplane=backplane)
     config = uvicorn.Config(
         LiveChannelFirst(app),
         host="127.0.0.1",
@@ -96,7 +104,7 @@ async def running_server(
         await asyncio.sleep(0.005)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{port}", clock)
+        yield LiveServer(app, f"http://127.0.0.1:{port}", clock, server)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, WAIT)

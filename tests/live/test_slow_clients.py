@@ -1,16 +1,22 @@
-"""A stalled client never delays the others; it is dropped and resyncs on reconnecting."""
+"""A stalled client never delays the others; it is evicted for real and resyncs on reconnecting."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
+import json
 import socket
+import time
+import tracemalloc
 from pathlib import Path
 from urllib.parse import urlparse
 
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.fakes import FakeClock
-from tests.live.harness import client, make_settings, running_server, set_up_event
+from tests.live.harness import LiveServer, client, make_settings, running_server, set_up_event
 
 MAX_MESSAGES = 50_000
 
@@ -67,3 +73,79 @@ async def test_a_stalled_client_is_dropped_and_the_others_get_everything(tmp_pat
         async with client(server, setup.members[0][1]) as again:
             snapshot = await again.wait_type("snapshot")
             assert snapshot["rooms"][0]["id"] == setup.rooms[0]["id"]
+
+
+STALLED = 50
+
+
+async def stalled_client(server: LiveServer, token: str) -> ClientConnection:
+    """A client that stops reading: a tiny socket buffer and a library queue of one frame."""
+    url = server.base_url.replace("http://", "ws://") + f"/ws?token={token}"
+    address = urlparse(server.base_url)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((address.hostname, address.port))
+    return await connect(url, sock=sock, max_queue=1, compression=None, close_timeout=0.1)
+
+
+async def test_fifty_stalled_clients_are_evicted_for_real_and_their_memory_released(
+    tmp_path: Path,
+) -> None:
+    """Each asks for snapshots and never reads: the server closes every one of their
+    sockets within 10 s of falling behind, and its memory returns to within 10 %."""
+    settings = make_settings(tmp_path / "e.db", send_queue_size=32)
+    async with running_server(settings, FakeClock()) as server:
+        setup = await set_up_event(server, rooms=10)
+        hub = server.services.context.hub
+        async with client(server, setup.members[0][0]) as healthy:
+            await healthy.wait_type("snapshot")
+            sockets_before = server.open_sockets
+            tasks_before = len(asyncio.all_tasks())
+            gc.collect()
+            tracemalloc.start()
+            stalled: list[ClientConnection] = []
+            try:
+                before = tracemalloc.get_traced_memory()[0]
+                stalled += [await stalled_client(server, setup.uber) for _ in range(STALLED)]
+                request = json.dumps({"type": "snapshot.request"})
+                async with asyncio.timeout(60):
+                    while hub.dropped_total < STALLED:
+                        for connection in stalled:
+                            with contextlib.suppress(ConnectionClosed):
+                                await connection.send(request)
+                        await asyncio.sleep(0.005)
+                assert hub.dropped_total == STALLED
+                fell_behind = time.monotonic()
+                peak = tracemalloc.get_traced_memory()[1]
+                async with asyncio.timeout(10):
+                    # uvicorn's set of connections has nothing to wait on: poll it.
+                    while server.open_sockets > sockets_before:  # noqa: ASYNC110
+                        await asyncio.sleep(0.05)
+                released_after = time.monotonic() - fell_behind
+                for connection in stalled:
+                    connection.transport.abort()  # the client side, for the test's own sake
+                stalled.clear()
+                await asyncio.sleep(0.1)
+                gc.collect()
+                after = tracemalloc.get_traced_memory()[0]
+            finally:
+                tracemalloc.stop()
+                for connection in stalled:
+                    connection.transport.abort()
+            # The stalled clients made the server hold memory (queues, socket buffers) ...
+            held, kept = peak - before, after - before
+            assert held > 10 * 2**20, f"only {held / 2**20:.1f} MiB held"
+            # ... and it is given back (what stays is under 10 % of it, and under 1 MiB),
+            # with their sockets and tasks.
+            assert kept < 0.1 * held, f"{held} bytes held, {kept} kept"
+            assert kept < 2**20, f"{kept} bytes kept"
+            assert released_after < 10
+            assert len(asyncio.all_tasks()) <= tasks_before
+            # The healthy client was never disturbed and still hears every change.
+            async with server.http(setup.moderators[0]) as http:
+                started = await http.post(
+                    f"/api/rooms/{setup.rooms[0]['id']}/commands",
+                    json={"action": "start", "expected_version": 0},
+                )
+            assert started.status_code == 200
+            assert (await healthy.wait_type("room.updated"))["room"]["version"] == 1
