@@ -30,8 +30,10 @@ class Seeded:
     rooms: list[SeededRoom] = field(default_factory=list)
 
 
-async def seed(database: Path, *, rooms: int, now: float) -> Seeded:
-    engine = await open_database(f"sqlite+aiosqlite:///{database}")
+async def seed(database: Path | str, *, rooms: int, now: float) -> Seeded:
+    """``database``: a SQLite file, or a database URL (PostgreSQL for scaled-out runs)."""
+    url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
+    engine = await open_database(url)
     sessions = session_factory(engine)
     try:
         async with sessions() as session, session.begin():

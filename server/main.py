@@ -10,6 +10,7 @@ clock and settings.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -121,6 +122,15 @@ def create_app(
             services_holder.append(services)
             app.state.services = services
             app.state.scheduler = scheduler
+
+            async def reload_deadlines() -> None:
+                count = await _reload_deadlines(services, scheduler)
+                log.warning("scheduler.reloaded", rooms=count, why="the schedule channel was lost")
+
+            hub.on_schedule_gap = reload_deadlines
+            # Following the schedule first, then reading the stored deadlines: a deadline
+            # set by another process in between is seen one way or the other.
+            await hub.start()
             await _reload_deadlines(services, scheduler)
             await services.snapshots.preload_principals()
             scheduler.start()
@@ -170,9 +180,13 @@ def create_app(
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> JSONResponse:
-        """200 once the app has started and can serve; 503 before and while stopping."""
+        """200 once the app has started and can serve; 503 before and while stopping.
+
+        ``worker`` is the answering process's id (several workers share a port)."""
         ready = bool(getattr(request.app.state, "ready", False))
-        return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
+        return JSONResponse(
+            {"ready": ready, "worker": os.getpid()}, status_code=200 if ready else 503
+        )
 
     app.mount("/static", StaticFiles(directory=web_client_dir() / "static"), name="static")
 

@@ -72,3 +72,53 @@ def test_validate_accepts_good_files_and_exits_1_on_a_bad_one(tmp_path: Path) ->
     assert failed.returncode == 1
     assert str(bad) in failed.stderr
     assert ".duration:" in failed.stderr
+
+
+def test_several_workers_are_refused_on_sqlite_or_the_memory_backplane(tmp_path: Path) -> None:
+    for options in (
+        ("--db", f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", "--backplane", "redis://127.0.0.1"),
+        ("--db", "postgresql+asyncpg://127.0.0.1/x", "--backplane", "memory://"),
+    ):
+        result = consult("serve", "--workers", "2", *options, cwd=tmp_path)
+        assert result.returncode == 1
+        assert "--workers 2 refused" in result.stderr
+        assert "PostgreSQL" in result.stderr
+        assert "Redis" in result.stderr
+    assert not (tmp_path / "a.db").exists()  # refused before anything was opened
+
+
+def test_serve_refuses_an_unknown_log_format_naming_the_choices(tmp_path: Path) -> None:
+    result = consult("serve", "--log-format", "xml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "log_format" in result.stderr
+    assert "'console' or 'json'" in result.stderr
+
+
+def test_json_logs_are_one_object_per_line_and_a_failed_start_says_why(tmp_path: Path) -> None:
+    """A start that cannot reach its backplane stops cleanly (what was opened is closed,
+    in reverse order) and says why, in the log format asked for."""
+    result = subprocess.run(
+        [
+            CONSULT,
+            "serve",
+            "--log-format",
+            "json",
+            "--port",
+            "0",
+            "--db",
+            f"sqlite+aiosqlite:///{tmp_path / 'j.db'}",
+            "--backplane",
+            "redis://127.0.0.1:1/0",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert lines, result.stderr
+    assert all({"event", "level", "timestamp"} <= line.keys() for line in lines)
+    said = " ".join(json.dumps(line) for line in lines)
+    assert "cannot reach Redis at redis://127.0.0.1:1/0" in said

@@ -2,10 +2,7 @@
 
 An envelope is one ``str``: a kind letter, a header line, a newline, a body.
 
-- ``m`` a message for clients. Header: optionally ``KEY DUE`` and a tab (a
-  scheduler key such as ``room:ID`` or ``event:ID`` and its next deadline, or
-  ``None``: every process's scheduler learns it, so any of them can apply it
-  if the one that set it goes away), then the audience as JSON. Body: the
+- ``m`` a message for clients. Header: the audience as JSON. Body: the
   payload text, forwarded to clients byte for byte.
 - ``p`` the people connected to one room through one process. Header JSON
   ``{"room", "process"}``; body: a JSON list of people.
@@ -15,6 +12,11 @@ An envelope is one ``str``: a kind letter, a header line, a newline, a body.
 - ``q`` a process (re)subscribed and asks every process to share its presence.
 - ``r`` a process could not publish some message: every process tells its
   clients of the event to resync.
+- ``s`` (on the schedule channel, which every process follows) the next
+  deadlines one committed change set: body, a JSON list of ``[key, due]``
+  (a scheduler key such as ``room:ID`` or ``event:ID``, and an instant or
+  null). Every process's scheduler learns them, so any process can apply a
+  room's timer or end a recall if the one that set it goes away.
 
 Rules: ``Audience`` headers are encoded once per audience and parsed once per
 distinct header (both cached); a malformed envelope raises ``EnvelopeError``
@@ -105,7 +107,11 @@ Due = tuple[str, float | None]
 class ForClients:
     audience: Audience
     payload: str
-    due: Due | None
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    entries: list[Due]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +137,15 @@ class ResyncAll:
     process: str
 
 
-Envelope = ForClients | PresencePart | Heartbeat | PresenceQuery | ResyncAll
+Envelope = ForClients | PresencePart | Heartbeat | PresenceQuery | ResyncAll | Schedule
 
 
-def for_clients(payload: str, audience: Audience, due: Due | None = None) -> str:
-    header = audience.header()
-    if due is not None:
-        header = f"{due[0]} {due[1]}\t{header}"
-    return f"m{header}\n{payload}"
+def for_clients(payload: str, audience: Audience) -> str:
+    return f"m{audience.header()}\n{payload}"
+
+
+def schedule(entries: list[Due]) -> str:
+    return f"s\n{json.dumps(entries, separators=(',', ':'))}"
 
 
 def presence_part(room_id: str, process: str, people: list[dict[str, str]]) -> str:
@@ -165,16 +172,10 @@ def decode(text: str) -> Envelope:
     if not newline:
         raise EnvelopeError(f"envelope without a header line: {text[:80]!r}")
     if kind == "m":
-        due_part, tab, audience = header.rpartition("\t")
-        due: Due | None = None
-        if tab:
-            key, _, when = due_part.partition(" ")
-            try:
-                due = (key, None if when == "None" else float(when))
-            except ValueError as error:
-                raise EnvelopeError(f"bad deadline in {due_part!r}") from error
-        return ForClients(Audience.parse(audience), body, due)
+        return ForClients(Audience.parse(header), body)
     try:
+        if kind == "s":
+            return Schedule([_due(entry) for entry in json.loads(body)])
         meta = json.loads(header)
         if kind == "p":
             people = json.loads(body)
@@ -190,3 +191,12 @@ def decode(text: str) -> Envelope:
     except (ValueError, KeyError, TypeError) as error:
         raise EnvelopeError(f"bad {kind!r} envelope {text[:80]!r}: {error}") from error
     raise EnvelopeError(f"unknown envelope kind {kind!r}")
+
+
+def _due(entry: object) -> Due:
+    if not isinstance(entry, list) or len(entry) != 2 or not isinstance(entry[0], str):
+        raise TypeError(f"a schedule entry is [key, due]; got {entry!r}")
+    key, due = entry
+    if due is not None and (isinstance(due, bool) or not isinstance(due, int | float)):
+        raise TypeError(f"a deadline is a number or null; got {due!r}")
+    return (key, None if due is None else float(due))

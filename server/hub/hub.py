@@ -19,11 +19,13 @@ Rules:
 - A connection joins before its snapshot is taken, so nothing published in
   between is missed; clients ignore updates whose version is not newer than
   what they hold, and ask for a snapshot when a version is skipped.
-- Room updates and event updates carry the next deadline of their scheduler key
-  (``room:ID``, ``event:ID``) in their header; every process hands it to its
+- Every committed change set's next deadlines (``room:ID``, ``event:ID``) go
+  out on one schedule channel that every process follows from start to stop,
+  whether or not it has clients of that event; each hands them to its
   scheduler, so a room's timer and an event's recall end are applied even if
   the process that set them goes away (the compare-and-set in the write path
-  makes sure only one process applies each).
+  makes sure only one process applies each). If that channel was lost, the
+  owner reloads every deadline (``on_schedule_gap``).
 - Presence is shared per room and process, with heartbeats; a process that
   stops beating is forgotten within ``EXPIRY_SECONDS`` (``server.hub.presence``).
   Changes within ``PRESENCE_DELAY`` are sent as one message per room.
@@ -43,7 +45,7 @@ import secrets
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
 from server.backplane import Backplane, Subscription, SubscriptionClosed, SubscriptionLagged
@@ -57,6 +59,7 @@ from server.wire.messages import PersonView, PresenceUpdated, Resync
 
 log = get_logger(__name__)
 
+SCHEDULE_CHANNEL = "consult.schedule"
 IDLE_SUBSCRIPTION_SECONDS = 10.0
 PRESENCE_DELAY = 0.25
 """Seconds over which joins and leaves are gathered into one presence message per room."""
@@ -90,7 +93,10 @@ class Hub:
         self.reader_restarts = 0
         self.on_dropped: Callable[[Connection], None] | None = None
         self.on_due: Callable[[str, float | None], None] | None = None
-        """Told (scheduler key, next deadline) for every update from any process."""
+        """Told (scheduler key, next deadline) for every change set of any process."""
+        self.on_schedule_gap: Callable[[], Awaitable[None]] | None = None
+        """Called when deadlines may have been missed (the schedule channel was lost)."""
+        self._schedule_reader: asyncio.Task[None] | None = None
 
     # -- publishing --------------------------------------------------------
 
@@ -102,25 +108,32 @@ class Hub:
     def channel(event_id: str) -> str:
         return f"consult.event.{event_id}"
 
-    async def publish(
-        self,
-        event_id: str,
-        payload: str,
-        audience: Audience = EVERYONE,
-        *,
-        due: Due | None = None,
-    ) -> None:
-        """Send ``payload`` to ``audience`` in every process; never raises for the backplane.
+    async def start(self) -> None:
+        """Follow the schedule channel (every process does, from start to stop)."""
+        ready = asyncio.Event()
+        self._schedule_reader = asyncio.create_task(
+            self._read_schedule(ready), name="hub-schedule-reader"
+        )
+        await ready.wait()
 
-        ``due`` (a scheduler key and its next deadline) rides in the header so
-        that every process's scheduler learns it.
-        """
+    async def share_schedule(self, entries: list[Due]) -> None:
+        """Tell every process's scheduler these next deadlines (one change set's)."""
+        if not entries:
+            return
+        try:
+            await self._backplane.publish(SCHEDULE_CHANNEL, envelope.schedule(entries))
+        except Exception as error:
+            # Only this process knows them now; it applies them itself.
+            log.warning("backplane.publish_failed", channel=SCHEDULE_CHANNEL, error=repr(error))
+
+    async def publish(self, event_id: str, payload: str, audience: Audience = EVERYONE) -> None:
+        """Send ``payload`` to ``audience`` in every process; never raises for the backplane."""
         self._generations[event_id] += 1  # our own change is visible at once, here
         # Some message of this event never left: every process resyncs its clients first.
         resync_first = event_id in self._unsent
         if resync_first and await self._send(event_id, envelope.resync_all(self.process)):
             self._unsent.discard(event_id)
-        if not await self._send(event_id, envelope.for_clients(payload, audience, due)):
+        if not await self._send(event_id, envelope.for_clients(payload, audience)):
             self._unsent.add(event_id)
 
     async def _send(self, event_id: str, text: str) -> bool:
@@ -142,7 +155,7 @@ class Hub:
         if event_id not in self._readers:
             ready = self._ready[event_id] = asyncio.Event()
             self._readers[event_id] = asyncio.create_task(
-                self._supervise(event_id, ready), name=f"hub-reader-{event_id}"
+                self._read_event(event_id, ready), name=f"hub-reader-{event_id}"
             )
         if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._beat(), name="hub-heartbeat")
@@ -231,7 +244,12 @@ class Hub:
         for timer in self._idle_timers.values():
             timer.cancel()
         self._idle_timers.clear()
-        tasks = [*self._readers.values(), self._presence_flush, self._heartbeat]
+        tasks = [
+            *self._readers.values(),
+            self._presence_flush,
+            self._heartbeat,
+            self._schedule_reader,
+        ]
         for event_id in list(self._readers):
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1.0):
@@ -254,28 +272,40 @@ class Hub:
 
     # -- reading the backplane ------------------------------------------------
 
-    async def _supervise(self, event_id: str, ready: asyncio.Event) -> None:
-        """Keep one subscription to the event's channel alive for as long as it is wanted."""
-        channel = self.channel(event_id)
+    async def _supervise(
+        self,
+        channel: str,
+        ready: asyncio.Event,
+        *,
+        facts: dict[str, str],
+        subscribed: Callable[[bool], Awaitable[None]],
+        lagged: Callable[[], Awaitable[None]],
+        handle: Callable[[str], Awaitable[None]],
+    ) -> None:
+        """Keep one subscription to ``channel`` alive for as long as it is wanted.
+
+        ``subscribed(recovered)`` runs on every (re)subscription, ``lagged`` when the
+        subscription dropped messages, ``handle`` for every message; the reader
+        outlives any failure of theirs (logged with ``facts``).
+        """
         failures = 0
         lost_at: float | None = None
         while True:
             try:
                 async with self._backplane.subscribe(channel) as subscription:
                     ready.set()
+                    recovered = lost_at is not None
                     if lost_at is not None:
                         log.warning(
                             "backplane.recovered",
-                            event_id=event_id,
+                            **facts,
                             after_seconds=round(time.monotonic() - lost_at, 3),
                             attempts=failures,
                         )
-                        self._resync_clients(event_id, "the live channel was re-established")
                     lost_at, failures = None, 0
-                    await self._send(event_id, envelope.presence_query(self.process))
-                    await self._share_all_presence(event_id)
-                    await self._consume(event_id, subscription)
-                log.info("hub.reader_closed", event_id=event_id)
+                    await subscribed(recovered)
+                    await self._consume(subscription, facts, lagged, handle)
+                log.info("hub.reader_closed", **facts)
                 return  # the backplane disconnected: the server is stopping
             except asyncio.CancelledError:
                 raise
@@ -284,43 +314,94 @@ class Hub:
                 failures += 1
                 self.reader_restarts += 1
                 lost_at = lost_at if lost_at is not None else time.monotonic()
-                delay = min(
-                    RESUBSCRIBE_MAX_SECONDS, RESUBSCRIBE_FIRST_SECONDS * 2 ** (failures - 1)
-                )
-                delay *= random.uniform(0.5, 1.0)
+                backoff = RESUBSCRIBE_FIRST_SECONDS * 2 ** (failures - 1)
+                delay = min(RESUBSCRIBE_MAX_SECONDS, backoff) * random.uniform(0.5, 1.0)
                 log.warning(
                     "backplane.lost",
-                    event_id=event_id,
+                    **facts,
                     error=repr(error),
                     attempt=failures,
                     retry_in_seconds=round(delay, 3),
                 )
                 await asyncio.sleep(delay)
 
-    async def _consume(self, event_id: str, subscription: Subscription) -> None:
+    @staticmethod
+    async def _consume(
+        subscription: Subscription,
+        facts: dict[str, str],
+        lagged: Callable[[], Awaitable[None]],
+        handle: Callable[[str], Awaitable[None]],
+    ) -> None:
         while True:
             try:
                 text = await subscription.get()
             except SubscriptionClosed:
                 return
             except SubscriptionLagged as lag:
-                log.warning("backplane.lagged", event_id=event_id, dropped=lag.dropped)
-                self._resync_clients(event_id, "this server fell behind its live channel")
+                log.warning("backplane.lagged", **facts, dropped=lag.dropped)
+                await lagged()
                 continue
             try:
-                await self._handle(event_id, envelope.decode(text))
+                await handle(text)
             except EnvelopeError as error:
-                log.error("envelope.malformed", event_id=event_id, error=str(error))
+                log.error("envelope.malformed", **facts, error=str(error))
             except Exception:
-                log.exception("envelope.failed", event_id=event_id, envelope=text[:200])
+                log.exception("envelope.failed", **facts, envelope=text[:200])
+
+    def _read_event(self, event_id: str, ready: asyncio.Event) -> Coroutine[Any, Any, None]:
+        async def subscribed(recovered: bool) -> None:
+            if recovered:
+                self._resync_clients(event_id, "the live channel was re-established")
+            await self._send(event_id, envelope.presence_query(self.process))
+            await self._share_all_presence(event_id)
+
+        async def lagged() -> None:
+            self._resync_clients(event_id, "this server fell behind its live channel")
+
+        async def handle(text: str) -> None:
+            await self._handle(event_id, envelope.decode(text))
+
+        return self._supervise(
+            self.channel(event_id),
+            ready,
+            facts={"event_id": event_id},
+            subscribed=subscribed,
+            lagged=lagged,
+            handle=handle,
+        )
+
+    async def _read_schedule(self, ready: asyncio.Event) -> None:
+        async def subscribed(recovered: bool) -> None:
+            if recovered:
+                await lagged()
+
+        async def lagged() -> None:
+            # Deadlines set meanwhile were missed: the owner reloads them all.
+            if self.on_schedule_gap is not None:
+                await self.on_schedule_gap()
+
+        async def handle(text: str) -> None:
+            item = envelope.decode(text)
+            if not isinstance(item, envelope.Schedule):
+                raise EnvelopeError(f"not a schedule on {SCHEDULE_CHANNEL}: {text[:80]!r}")
+            if self.on_due is not None:
+                for key, due in item.entries:
+                    self.on_due(key, due)
+
+        await self._supervise(
+            SCHEDULE_CHANNEL,
+            ready,
+            facts={"channel": SCHEDULE_CHANNEL},
+            subscribed=subscribed,
+            lagged=lagged,
+            handle=handle,
+        )
 
     async def _handle(self, event_id: str, item: envelope.Envelope) -> None:
         now = time.monotonic()
         match item:
-            case envelope.ForClients(audience, payload, due):
+            case envelope.ForClients(audience, payload):
                 self._generations[event_id] += 1
-                if due is not None and self.on_due is not None:
-                    self.on_due(*due)
                 started = time.perf_counter()
                 count = await self._registry.deliver(event_id, audience, payload, self.evict)
                 spent = time.perf_counter() - started
@@ -348,6 +429,8 @@ class Hub:
                     await self._share_all_presence(event_id)
             case envelope.ResyncAll(process):
                 self._resync_clients(event_id, "a server could not publish a change")
+            case envelope.Schedule():
+                raise EnvelopeError("a schedule on an event's channel")
 
     def _resync_clients(self, event_id: str, reason: str) -> None:
         """Tell every local client of the event to fetch a fresh snapshot."""

@@ -53,7 +53,6 @@ from server.domain.records import Event, HelpRequest, Room, Team
 from server.domain.state import RunState
 from server.errors import Conflict, NotFound
 from server.hub import Audience
-from server.hub.envelope import Due
 from server.logs import get_logger
 from server.protocols import ProtocolLibrary
 from server.service.context import Context
@@ -91,8 +90,6 @@ class Publication:
     event_id: str
     payload: Payload
     audience: Audience
-    due: Due | None = None
-    """A scheduler key and its next deadline, for every process's scheduler."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,11 +213,7 @@ class Tx:
             )
             update = RoomUpdate(protocol, room, after, transition, actor, teams, event, self.now)
             self.room_updates[room.id] = update
-            self.publications.append(
-                Publication(
-                    room.event_id, update, Audience(room_id=room.id), due=(f"room:{room.id}", due)
-                )
-            )
+            self.publications.append(Publication(room.event_id, update, Audience(room_id=room.id)))
             state = after
         if state is not before:
             due = engine.next_due(protocol, state)
@@ -274,10 +267,10 @@ class Tx:
             state=after,
         )
         message = EventUpdated(event=event_view(changed), actor=actor).model_dump_json()
-        # The recall's end rides along, so whichever process is alive at the deadline ends it.
+        self.publications.append(Publication(event.id, message, EVERYONE))
+        # Every process learns when the recall ends, so whichever is alive then ends it.
         recalling = after.status is EventStatus.RECALLING and after.recall_deadline is not None
-        due = (f"event:{event.id}", after.recall_deadline if recalling else None)
-        self.publications.append(Publication(event.id, message, EVERYONE, due=due))
+        self.schedule.append((f"event:{event.id}", after.recall_deadline if recalling else None))
         return changed
 
     def change_help(
@@ -502,11 +495,12 @@ class WritePath:
         for key, due in tx.schedule:
             self.context.schedule(key, due)
         hub = self.context.hub
+        await hub.share_schedule(tx.schedule)
         started = time.perf_counter()
         for index, publication in enumerate(tx.publications):
             payload = publication.payload
             text = payload if isinstance(payload, str) else payload()
-            await hub.publish(publication.event_id, text, publication.audience, due=publication.due)
+            await hub.publish(publication.event_id, text, publication.audience)
             # The first message goes out at once; then the hub delivers slice by slice.
             if index == 0 or time.perf_counter() - started > PUBLISH_SLICE_SECONDS:
                 await asyncio.sleep(0)

@@ -12,15 +12,14 @@ from server.wire.messages import PersonView
 
 def test_every_kind_of_envelope_reads_back_as_written() -> None:
     audience = Audience(room_id="r1", access=frozenset({"moderator"}), team_ids=frozenset({"t"}))
-    assert envelope.decode(envelope.for_clients('{"a":1}', audience, ("room:r1", 12.5))) == (
-        envelope.ForClients(audience, '{"a":1}', ("room:r1", 12.5))
+    assert envelope.decode(envelope.for_clients('{"a":1}', audience)) == (
+        envelope.ForClients(audience, '{"a":1}')
     )
-    assert envelope.decode(envelope.for_clients("x\ny", Audience(), ("event:e", None))) == (
-        envelope.ForClients(Audience(), "x\ny", ("event:e", None))
+    assert envelope.decode(envelope.for_clients("x\ny", Audience())) == (
+        envelope.ForClients(Audience(), "x\ny")
     )
-    assert envelope.decode(envelope.for_clients("{}", Audience())) == (
-        envelope.ForClients(Audience(), "{}", None)
-    )
+    entries = [("room:r1", 12.5), ("event:e", None), ("room:r2", 3.0)]
+    assert envelope.decode(envelope.schedule(entries)) == envelope.Schedule(entries)
     people = [{"role": "member", "label": "Ana"}]
     assert envelope.decode(envelope.presence_part("r1", "p1", people)) == (
         envelope.PresencePart("r1", "p1", people)
@@ -37,7 +36,8 @@ def test_every_kind_of_envelope_reads_back_as_written() -> None:
         ("no newline at all", "without a header line"),
         ("z{}\n", "unknown envelope kind"),
         ("m{not json\n{}", "bad audience header"),
-        ("mroom:r1 soon\t{}\n{}", "bad deadline"),
+        ('s\n[["room:r1", "soon"]]', "bad 's' envelope"),
+        ("s\n[[1, 2]]", "bad 's' envelope"),
         ('p{"room":"r"}\n[]', "bad 'p' envelope"),
         ('p{"room":"r","process":"p"}\n{}', "bad 'p' envelope"),
         ("h[]\n", "bad 'h' envelope"),

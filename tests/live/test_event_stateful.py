@@ -148,7 +148,6 @@ class Sent:
 
     message: dict[str, Any]
     audience: Audience
-    due: tuple[str, float | None] | None
 
 
 @dataclass(frozen=True)
@@ -210,11 +209,9 @@ class EventMachine(RuleBasedStateMachine):
             event_id: str,
             payload: str,
             audience: Audience = EVERYONE,
-            *,
-            due: tuple[str, float | None] | None = None,
         ) -> None:
-            self.sent.append(Sent(json.loads(payload), audience, due))
-            await publish(event_id, payload, audience, due=due)
+            self.sent.append(Sent(json.loads(payload), audience))
+            await publish(event_id, payload, audience)
 
         self.patch.setattr(hub, "publish", record)
         writes = self.services.writes
@@ -985,8 +982,6 @@ class EventMachine(RuleBasedStateMachine):
                 room = message["room"]
                 room_id = room["id"]
                 assert sent.audience == Audience(room_id=room_id)
-                assert sent.due is not None
-                assert sent.due[0] == f"room:{room_id}"
                 before, after = self.room_status[room_id], room["status"]
                 assert room["version"] == self.room_versions[room_id] + 1, (
                     f"room {room_id}: version {room['version']} published after "
