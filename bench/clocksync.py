@@ -1,9 +1,12 @@
-"""A port of the web client's clock sync (web_client/static/js/clock.js), line for line.
+"""A port of the part of the web client's clock sync (web_client/static/js/clock.js)
+that B3 exercises: estimating the offset from ping/pong samples.
 
 Rules (the same as the browser's): offset = server_time - midpoint * rate for
 each ping/pong; keep the last 16 samples; trust those within 1.5x (+1 ms) of
 the fastest round trip, at most 3, and take their median; server now = client
-now * rate + offset.
+now * rate + offset. Not ported: ageing samples out after 10 minutes and
+dropping them across a sleep (B3's clients neither sleep nor run that long;
+those rules have their own tests in tests/js/clock.test.mjs).
 """
 
 from __future__ import annotations

@@ -139,12 +139,14 @@ async def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float 
 
 
 async def start_ours(
-    database: Path,
+    database: Path | str,
     *,
     port: int | None = None,
     clock_speed: float = 1.0,
     extra_env: dict[str, str] | None = None,
+    backplane: str = "memory://",
 ) -> ServerProcess:
+    """Our server in a process of its own: ``database`` is a SQLite file or a URL."""
     port = port or free_port()
     environment = {
         **os.environ,
@@ -160,7 +162,9 @@ async def start_ours(
         "--port",
         str(port),
         "--db",
-        f"sqlite:///{database}",
+        database if isinstance(database, str) else f"sqlite:///{database}",
+        "--backplane",
+        backplane,
         "--clock-speed",
         str(clock_speed),
     ]

@@ -16,6 +16,7 @@ BENCHMARKS = [
     "b5_memory",
     "b6_restart",
     "b7_start_all",
+    "b8_scale_out",
 ]
 
 

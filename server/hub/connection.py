@@ -23,7 +23,7 @@ import secrets
 from collections import deque
 from collections.abc import Callable
 
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.hub.envelope import Member
 
@@ -119,6 +119,10 @@ class Connection:
         try:
             while self.pending:
                 await self.websocket.send_text(self.pending.popleft())
+        except WebSocketDisconnect:
+            # The client has gone: its endpoint is leaving the hub; nothing to evict.
+            self.dropped = True
+            self.pending.clear()
         except Exception as error:
             self.failure = f"send failed: {error!r}"
             if self.on_failure is not None:

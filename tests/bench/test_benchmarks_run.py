@@ -21,6 +21,7 @@ EXPECTED = {
     "b5_memory": "B5 10 idle connections",
     "b6_restart": "drift 0.0 ms",
     "b7_start_all": "B7 12 clients in",
+    "b8_scale_out": "B8 12 clients on 2 processes: recall",
 }
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Float, Integer, Text, bindparam, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.state import RunState
@@ -32,7 +33,8 @@ async def write_rooms(session: AsyncSession, *, writes: Sequence[StateWrite]) ->
     """Compare-and-set many rooms, in the order given; returns the ids whose write went through.
 
     One ``executemany`` where the driver reports how many rows it changed
-    (SQLite does); one statement per room otherwise.
+    (SQLite does); on PostgreSQL one ``UPDATE ... FROM (VALUES ...)`` with
+    ``RETURNING``; one statement per room otherwise.
     """
     if not writes:
         return set()
@@ -55,6 +57,8 @@ async def write_rooms(session: AsyncSession, *, writes: Sequence[StateWrite]) ->
         for write in writes
     ]
     dialect = session.bind.dialect if session.bind is not None else None
+    if len(writes) > 1 and dialect is not None and dialect.name == "postgresql":
+        return await _write_rooms_in_one_statement(session, params)
     if len(writes) == 1 or dialect is None or not dialect.supports_sane_multi_rowcount:
         written: set[str] = set()
         for write, values in zip(writes, params, strict=True):
@@ -72,3 +76,38 @@ async def write_rooms(session: AsyncSession, *, writes: Sequence[StateWrite]) ->
         for room_id, text in (await session.execute(query)).all()
         if encoded[room_id] == text
     }
+
+
+_UNNEST_WRITE = text(
+    "UPDATE room SET state_json = incoming.state, version = incoming.new, "
+    "next_due = incoming.due "
+    "FROM unnest(:ids, :olds, :states, :news, :dues) "
+    "AS incoming(id, old, state, new, due) "
+    "WHERE room.id = incoming.id AND room.version = incoming.old "
+    "RETURNING room.id"
+).bindparams(
+    bindparam("ids", type_=ARRAY(Text)),
+    bindparam("olds", type_=ARRAY(Integer)),
+    bindparam("states", type_=ARRAY(Text)),
+    bindparam("news", type_=ARRAY(Integer)),
+    bindparam("dues", type_=ARRAY(Float)),
+)
+
+
+async def _write_rooms_in_one_statement(
+    session: AsyncSession, params: Sequence[Mapping[str, object]]
+) -> set[str]:
+    """PostgreSQL: the same compare-and-set per room, in one statement whatever the
+    number of rooms (asyncpg reports no rowcount for an executemany): the rooms'
+    values travel as five arrays, ``unnest`` pairs them up, ``RETURNING`` names the
+    rooms whose version still matched. The SQL text never changes, so it is
+    prepared once."""
+    arrays = {
+        "ids": [row["b_id"] for row in params],
+        "olds": [row["b_old"] for row in params],
+        "states": [row["b_state"] for row in params],
+        "news": [row["b_new"] for row in params],
+        "dues": [row["b_due"] for row in params],
+    }
+    result = await session.execute(_UNNEST_WRITE, arrays)
+    return {str(room_id) for (room_id,) in result.all()}
