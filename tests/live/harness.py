@@ -43,8 +43,12 @@ class LiveServer:
     @property
     def open_sockets(self) -> int:
         """Websocket and HTTP connections the server still holds (closed ones are gone)."""
+        return len(self.open_connections())
+
+    def open_connections(self) -> set[object]:
+        """The server's connections (uvicorn's protocol objects), to tell new ones apart."""
         assert self.uvicorn is not None
-        return len(self.uvicorn.server_state.connections)
+        return set(self.uvicorn.server_state.connections)
 
     @property
     def services(self) -> Services:

@@ -149,3 +149,36 @@ async def test_fifty_stalled_clients_are_evicted_for_real_and_their_memory_relea
                 )
             assert started.status_code == 200
             assert (await healthy.wait_type("room.updated"))["room"]["version"] == 1
+
+
+async def test_a_half_open_connection_is_closed_when_its_pongs_stop(tmp_path: Path) -> None:
+    """A client that completes the handshake and then goes silent (a laptop closed
+    mid-meeting) answers no ping: the server closes its socket after the ping timeout."""
+    settings = make_settings(tmp_path / "p.db", ws_ping_interval=0.2, ws_ping_timeout=0.3)
+    async with running_server(settings, FakeClock()) as server:
+        setup = await set_up_event(server)
+        before = server.open_connections()
+        address = urlparse(server.base_url)
+        assert address.hostname is not None
+        assert address.port is not None
+        reader, writer = await asyncio.open_connection(address.hostname, address.port)
+        try:
+            writer.write(
+                (
+                    f"GET /ws?token={setup.members[0][0]} HTTP/1.1\r\n"
+                    f"Host: {address.hostname}:{address.port}\r\n"
+                    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    "Sec-WebSocket-Version: 13\r\n\r\n"
+                ).encode()
+            )
+            assert b"101" in await reader.readuntil(b"\r\n")
+            (ours,) = server.open_connections() - before
+            # Never answering: the pings pile up unread, no pong goes back.
+            async with asyncio.timeout(5):
+                while ours in server.open_connections():  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
