@@ -13,7 +13,8 @@ An envelope is one ``str``: a kind letter, a header line, a newline, a body.
 - ``r`` a process could not publish some message: every process tells its
   clients of the event to resync.
 - ``s`` (on the schedule channel, which every process follows) the next
-  deadlines one committed change set: body, a JSON list of ``[key, due]``
+  deadlines of one committed change set: header JSON ``{"process"}`` (the
+  process that made it, which has them already); body, a JSON list of ``[key, due]``
   (a scheduler key such as ``room:ID`` or ``event:ID``, and an instant or
   null). Every process's scheduler learns them, so any process can apply a
   room's timer or end a recall if the one that set it goes away.
@@ -111,6 +112,7 @@ class ForClients:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
+    process: str
     entries: list[Due]
 
 
@@ -144,8 +146,8 @@ def for_clients(payload: str, audience: Audience) -> str:
     return f"m{audience.header()}\n{payload}"
 
 
-def schedule(entries: list[Due]) -> str:
-    return f"s\n{json.dumps(entries, separators=(',', ':'))}"
+def schedule(process: str, entries: list[Due]) -> str:
+    return f"s{json.dumps({'process': process})}\n{json.dumps(entries, separators=(',', ':'))}"
 
 
 def presence_part(room_id: str, process: str, people: list[dict[str, str]]) -> str:
@@ -174,8 +176,6 @@ def decode(text: str) -> Envelope:
     if kind == "m":
         return ForClients(Audience.parse(header), body)
     try:
-        if kind == "s":
-            return Schedule([_due(entry) for entry in json.loads(body)])
         meta = json.loads(header)
         if kind == "p":
             people = json.loads(body)
@@ -188,6 +188,8 @@ def decode(text: str) -> Envelope:
             return PresenceQuery(str(meta["process"]))
         if kind == "r":
             return ResyncAll(str(meta["process"]))
+        if kind == "s":
+            return Schedule(str(meta["process"]), [_due(entry) for entry in json.loads(body)])
     except (ValueError, KeyError, TypeError) as error:
         raise EnvelopeError(f"bad {kind!r} envelope {text[:80]!r}: {error}") from error
     raise EnvelopeError(f"unknown envelope kind {kind!r}")

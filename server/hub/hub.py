@@ -68,8 +68,8 @@ RESUBSCRIBE_MAX_SECONDS = 5.0
 RESYNC_SPREAD_MS = 1000
 """Clients told to resync ask for their snapshots spread over this long."""
 SLOW_DELIVERY_SECONDS = 0.25
-EVERYONE = Audience()
 """A fan-out that takes longer than this is logged."""
+EVERYONE = Audience()
 
 
 class Hub:
@@ -121,7 +121,9 @@ class Hub:
         if not entries:
             return
         try:
-            await self._backplane.publish(SCHEDULE_CHANNEL, envelope.schedule(entries))
+            await self._backplane.publish(
+                SCHEDULE_CHANNEL, envelope.schedule(self.process, entries)
+            )
         except Exception as error:
             # Only this process knows them now; it applies them itself.
             log.warning("backplane.publish_failed", channel=SCHEDULE_CHANNEL, error=repr(error))
@@ -384,7 +386,7 @@ class Hub:
             item = envelope.decode(text)
             if not isinstance(item, envelope.Schedule):
                 raise EnvelopeError(f"not a schedule on {SCHEDULE_CHANNEL}: {text[:80]!r}")
-            if self.on_due is not None:
+            if self.on_due is not None and item.process != self.process:
                 for key, due in item.entries:
                     self.on_due(key, due)
 

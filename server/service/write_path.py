@@ -495,7 +495,6 @@ class WritePath:
         for key, due in tx.schedule:
             self.context.schedule(key, due)
         hub = self.context.hub
-        await hub.share_schedule(tx.schedule)
         started = time.perf_counter()
         for index, publication in enumerate(tx.publications):
             payload = publication.payload
@@ -505,3 +504,6 @@ class WritePath:
             if index == 0 or time.perf_counter() - started > PUBLISH_SLICE_SECONDS:
                 await asyncio.sleep(0)
                 started = time.perf_counter()
+        # The other processes learn the deadlines after the clients hear of the change:
+        # this process has them already, and they are seconds away, not milliseconds.
+        await hub.share_schedule(tx.schedule)

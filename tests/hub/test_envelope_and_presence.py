@@ -19,7 +19,7 @@ def test_every_kind_of_envelope_reads_back_as_written() -> None:
         envelope.ForClients(Audience(), "x\ny")
     )
     entries = [("room:r1", 12.5), ("event:e", None), ("room:r2", 3.0)]
-    assert envelope.decode(envelope.schedule(entries)) == envelope.Schedule(entries)
+    assert envelope.decode(envelope.schedule("p1", entries)) == envelope.Schedule("p1", entries)
     people = [{"role": "member", "label": "Ana"}]
     assert envelope.decode(envelope.presence_part("r1", "p1", people)) == (
         envelope.PresencePart("r1", "p1", people)
@@ -36,8 +36,9 @@ def test_every_kind_of_envelope_reads_back_as_written() -> None:
         ("no newline at all", "without a header line"),
         ("z{}\n", "unknown envelope kind"),
         ("m{not json\n{}", "bad audience header"),
-        ('s\n[["room:r1", "soon"]]', "bad 's' envelope"),
-        ("s\n[[1, 2]]", "bad 's' envelope"),
+        ('s{"process":"p"}\n[["room:r1", "soon"]]', "bad 's' envelope"),
+        ('s{"process":"p"}\n[[1, 2]]', "bad 's' envelope"),
+        ("s\n[]", "bad 's' envelope"),
         ('p{"room":"r"}\n[]', "bad 'p' envelope"),
         ('p{"room":"r","process":"p"}\n{}', "bad 'p' envelope"),
         ("h[]\n", "bad 'h' envelope"),
