@@ -1,11 +1,12 @@
 """A uvicorn websocket protocol with a direct send for the hub's fan-out, contained.
 
 uvicorn's sans-I/O protocol (``WebSocketsSansIOProtocol``, uvicorn 0.35 and
-later) writes a text frame to the socket without suspending when the socket is
-writable. This subclass offers that write as a plain function in the
-connection's ASGI scope (``consult.send_now``), so the hub can hand one message
-to thousands of idle connections without waking a task for each (without it
-the recall tail roughly doubles: docs/benchmarks.md). It also offers
+later) writes to the socket without suspending when the socket is writable.
+This subclass offers that write as a plain function in the connection's ASGI
+scope (``consult.send_now``), taking a complete text frame that the hub builds
+once per message, so the hub can hand one message to thousands of idle
+connections without waking a task, or framing the message, for each (without
+it the recall tail roughly doubles: docs/benchmarks.md). It also offers
 ``consult.abort``, which drops the transport of an evicted connection whose
 client never reads again.
 
@@ -15,6 +16,8 @@ Rules, because this leans on fields uvicorn does not promise to keep:
   expected type; if not, the connection gets no ``send_now`` (the hub uses the
   ordinary ASGI send, slower but correct) and the first such connection logs a
   warning naming what is missing. ``abort`` uses only ``asyncio.Transport``.
+- The direct write is offered only where no websocket extension was negotiated
+  (the server turns per-message deflate off), so one frame fits every socket.
 - The direct write declines (returns False) whenever it cannot write at once:
   the handshake is not complete, a close was sent or received, the transport
   is paused or closing. Any exception it raises is the hub's to contain
@@ -53,8 +56,9 @@ def capable(protocol: Any) -> str | None:
     if not all(callable(getattr(transport, name, None)) for name in ("write", "is_closing")):
         return "transport (an asyncio.Transport)"
     conn = getattr(protocol, "conn", None)
-    if not all(callable(getattr(conn, name, None)) for name in ("send_text", "data_to_send")):
-        return "conn (a websockets ServerProtocol)"
+    if getattr(conn, "extensions", None) != []:
+        # A negotiated extension (per-message deflate) changes every frame: no shared frame.
+        return "conn.extensions (none negotiated)"
     return None
 
 
@@ -82,7 +86,7 @@ if WebSocketsSansIOProtocol is not None:
                     "messages go through the ordinary ASGI send",
                 )
 
-        def _send_now(self, data: bytes) -> bool:
+        def _send_now(self, frame: bytes) -> bool:
             if (
                 not self.handshake_complete
                 or self.close_sent
@@ -91,8 +95,9 @@ if WebSocketsSansIOProtocol is not None:
                 or self.transport.is_closing()
             ):
                 return False
-            self.conn.send_text(data)
-            self.transport.write(b"".join(self.conn.data_to_send()))
+            # A complete frame, the same for every connection: written as it is. The
+            # protocol object has nothing to track for an unfragmented data frame.
+            self.transport.write(frame)
             return True
 
         def _abort(self) -> None:

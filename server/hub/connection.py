@@ -3,8 +3,9 @@
 Rules:
 - Handing a message over never waits: an idle connection is written to at once
   where the server offers a direct write (the ``consult.send_now`` extension,
-  ``server.fast_ws``); otherwise the message waits in a bounded queue that one
-  task (alive only while something is queued) sends in order.
+  ``server.fast_ws``), with the message's websocket frame built once for every
+  connection (``text_frame``); otherwise the message waits in a bounded queue
+  that one task (alive only while something is queued) sends in order.
 - A connection that cannot take a message (its queue is full, its write
   raised, its socket is gone) refuses it; the hub then evicts it. A failure is
   kept in ``failure`` for the log, never raised into the fan-out.
@@ -24,11 +25,13 @@ from collections import deque
 from collections.abc import Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from websockets.frames import Frame, Opcode
 
 from server.hub.envelope import Member
 
 SEND_NOW = "consult.send_now"
-"""ASGI scope extension: ``(bytes) -> bool``, write one text frame now or decline."""
+"""ASGI scope extension: ``(frame: bytes) -> bool``, write one complete, unmasked text
+frame (``text_frame``) now, or decline."""
 ABORT = "consult.abort"
 """ASGI scope extension: ``() -> None``, drop the connection's transport at once."""
 
@@ -38,6 +41,12 @@ Abort = Callable[[], None]
 DROP_CODE = 1013  # "try again later": the client reconnects and resyncs
 EVICT_GRACE_SECONDS = 2.0
 """How long an evicted connection may take to close cleanly before its transport is aborted."""
+
+
+def text_frame(data: bytes) -> bytes:
+    """A server's websocket text frame (unmasked, unfragmented, no extension) for ``data``:
+    the same bytes for every connection, so a fan-out builds it once."""
+    return Frame(Opcode.TEXT, data).serialize(mask=False, extensions=[])
 
 
 class Connection:
@@ -81,7 +90,7 @@ class Connection:
         self.on_failure: Callable[[Connection], None] | None = None
         """Told when the pump fails after a message was accepted (the hub evicts)."""
 
-    def offer(self, text: str, data: bytes | None = None) -> bool:
+    def offer(self, text: str, frame: bytes | None = None) -> bool:
         """Send or queue a message without waiting; False if the connection cannot take it.
 
         An idle connection (nothing pending, nothing being sent) is written to at
@@ -93,7 +102,7 @@ class Connection:
         idle = self.pumping is None or self.pumping.done()
         if self.direct is not None and self.live and idle and not self.pending:
             try:
-                if self.direct(data if data is not None else text.encode()):
+                if self.direct(frame if frame is not None else text_frame(text.encode())):
                     return True
             except Exception as error:  # a broken socket must not reach the fan-out
                 self.failure = f"direct write failed: {error!r}"

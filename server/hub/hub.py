@@ -50,7 +50,7 @@ from typing import Any
 
 from server.backplane import Backplane, Subscription, SubscriptionClosed, SubscriptionLagged
 from server.hub import envelope
-from server.hub.connection import DROP_CODE, Connection
+from server.hub.connection import DROP_CODE, Connection, text_frame
 from server.hub.envelope import Audience, Due, EnvelopeError
 from server.hub.presence import HEARTBEAT_SECONDS, PresenceBook
 from server.hub.registry import Registry
@@ -439,10 +439,10 @@ class Hub:
         self._generations[event_id] += 1
         self.resyncs_total += 1
         message = Resync(reason=reason, spread_ms=RESYNC_SPREAD_MS).model_dump_json()
-        data = message.encode()
+        frame = text_frame(message.encode())
         connections = self._registry.of_event(event_id)
         for connection in connections:
-            if not connection.offer(message, data):
+            if not connection.offer(message, frame):
                 self.evict(connection)
         log.info("hub.resync", event_id=event_id, connections=len(connections), reason=reason)
 

@@ -1,8 +1,8 @@
 """This process's connections, by event and by room, and the fan-out over them.
 
 Rules:
-- A message is encoded to bytes once per delivery, never per client; the same
-  bytes go to every matching connection.
+- A message is encoded to one websocket frame per delivery, never per client;
+  the same bytes go to every matching connection.
 - A room's message touches that room's connections and the uber moderators'
   (kept under room ``None``, they see every room), not the whole event's.
 - Every connection is isolated: one that refuses a message (full queue,
@@ -17,7 +17,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 
-from server.hub.connection import Connection
+from server.hub.connection import Connection, text_frame
 from server.hub.envelope import Audience
 
 FAN_OUT_SLICE = 4000
@@ -75,12 +75,12 @@ class Registry:
         else:
             rooms = self._by_room.get(event_id, {})
             targets = (*rooms.get(audience.room_id, ()), *rooms.get(None, ()))
-        data = payload.encode()
+        frame = text_frame(payload.encode())
         filtered = audience.filtered
         delivered = 0
         for index, connection in enumerate(targets, start=1):
             if not filtered or audience.selects(connection.member):
-                if connection.offer(payload, data):
+                if connection.offer(payload, frame):
                     delivered += 1
                 else:
                     refused(connection)

@@ -3,6 +3,7 @@ declined when it cannot write at once, and replaced by the ordinary send when no
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from structlog.testing import capture_logs
 
 from server import fast_ws
 from server.hub import Connection
+from server.hub.connection import text_frame
 from tests.fakes import FakeClock
 from tests.live.follower import follow
 from tests.live.harness import LiveServer, Setup, make_settings, running_server, set_up_event
@@ -66,7 +68,7 @@ async def test_messages_go_straight_to_an_idle_socket(tmp_path: Path) -> None:
             await member.connection.close()
             await member.connection.wait_closed()
             # A closed connection declines, it never raises.
-            assert direct(b'{"type":"late"}') is False
+            assert direct(text_frame(b'{"type":"late"}')) is False
 
 
 async def test_a_protocol_without_the_expected_fields_falls_back_to_the_ordinary_send(
@@ -98,3 +100,17 @@ def test_the_capability_check_names_what_is_missing() -> None:
 
     assert fast_ws.capable(Bare()) == "writable (an asyncio.Event)"
     assert fast_ws.capable(object()) == "handshake_complete (a bool)"
+
+    class Transport:
+        def write(self, _: bytes) -> None: ...
+        def is_closing(self) -> bool:
+            return False
+
+    class Deflating(Bare):
+        writable = asyncio.Event()
+        transport = Transport()
+        conn = type("Conn", (), {"extensions": ["permessage-deflate"]})()
+
+    assert fast_ws.capable(Deflating()) == "conn.extensions (none negotiated)"
+    Deflating.conn.extensions = []
+    assert fast_ws.capable(Deflating()) is None
