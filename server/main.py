@@ -107,7 +107,7 @@ def create_app(
 
             the_clock = clock or await server_clock(sessions, settings.clock_speed)
             scheduler = Scheduler(the_clock, on_due)
-            hub.on_due = scheduler.set
+            hub.schedule.on_due = scheduler.set
             scheduler.observe_lateness = metrics.transition_lateness.observe
             context = Context(
                 settings=settings,
@@ -127,10 +127,10 @@ def create_app(
                 count = await _reload_deadlines(services, scheduler)
                 log.warning("scheduler.reloaded", rooms=count, why="the schedule channel was lost")
 
-            hub.on_schedule_gap = reload_deadlines
+            hub.schedule.on_gap = reload_deadlines
             # Following the schedule first, then reading the stored deadlines: a deadline
             # set by another process in between is seen one way or the other.
-            await hub.start()
+            await hub.schedule.start()
             await _reload_deadlines(services, scheduler)
             await services.snapshots.preload_principals()
             scheduler.start()

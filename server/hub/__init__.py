@@ -5,7 +5,9 @@
 - ``connection``: one client's websocket, its bounded queue and its eviction.
 - ``registry``: this process's connections by event and room, and the fan-out.
 - ``presence``: who is connected, by room and process, with expiry.
-- ``hub``: the ``Hub`` that ties them to the backplane, with supervised readers.
+- ``reader``: a backplane subscription that outlives every failure.
+- ``schedule``: every change set's deadlines, shared with every process.
+- ``hub``: the ``Hub`` that ties them to the backplane, one reader per event.
 
 Nothing here touches the database or a use case.
 """

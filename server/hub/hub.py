@@ -9,9 +9,10 @@ Rules:
 - Faults stay where they happen. A connection that cannot take a message is
   evicted (``server.hub.connection``) and logged; the others never notice. A
   malformed envelope is logged and skipped.
-- Each event's reader is supervised: if its subscription ends with an error
-  (the backplane's connection was lost), it subscribes again with jittered
-  exponential backoff, and once back it tells every local client of the event
+- Each event's reader is supervised (``server.hub.reader``): if its
+  subscription ends with an error (the backplane's connection was lost), it
+  subscribes again with jittered exponential backoff, and once back it tells
+  every local client of the event
   to resync (a ``resync`` message: the client asks for a fresh snapshot), so
   nothing missed stays missed. Falling behind the backplane's buffer is
   handled the same way. A publish that fails is logged; the next one that
@@ -25,7 +26,7 @@ Rules:
   scheduler, so a room's timer and an event's recall end are applied even if
   the process that set them goes away (the compare-and-set in the write path
   makes sure only one process applies each). If that channel was lost, the
-  owner reloads every deadline (``on_schedule_gap``).
+  owner reloads every deadline (``server.hub.schedule``).
 - Presence is shared per room and process, with heartbeats; a process that
   stops beating is forgotten within ``EXPIRY_SECONDS`` (``server.hub.presence``).
   Changes within ``PRESENCE_DELAY`` are sent as one message per room.
@@ -40,31 +41,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import secrets
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
-from server.backplane import Backplane, Subscription, SubscriptionClosed, SubscriptionLagged
+from server.backplane import Backplane
 from server.hub import envelope
 from server.hub.connection import DROP_CODE, Connection, text_frame
-from server.hub.envelope import Audience, Due, EnvelopeError
+from server.hub.envelope import Audience, EnvelopeError
 from server.hub.presence import HEARTBEAT_SECONDS, PresenceBook
+from server.hub.reader import Reader, follow
 from server.hub.registry import Registry
+from server.hub.schedule import SharedSchedule
 from server.logs import get_logger
 from server.wire.messages import PersonView, PresenceUpdated, Resync
 
 log = get_logger(__name__)
 
-SCHEDULE_CHANNEL = "consult.schedule"
 IDLE_SUBSCRIPTION_SECONDS = 10.0
 PRESENCE_DELAY = 0.25
 """Seconds over which joins and leaves are gathered into one presence message per room."""
-RESUBSCRIBE_FIRST_SECONDS = 0.1
-RESUBSCRIBE_MAX_SECONDS = 5.0
 RESYNC_SPREAD_MS = 1000
 """Clients told to resync ask for their snapshots spread over this long."""
 SLOW_DELIVERY_SECONDS = 0.25
@@ -92,11 +91,8 @@ class Hub:
         self.resyncs_total = 0
         self.reader_restarts = 0
         self.on_dropped: Callable[[Connection], None] | None = None
-        self.on_due: Callable[[str, float | None], None] | None = None
-        """Told (scheduler key, next deadline) for every change set of any process."""
-        self.on_schedule_gap: Callable[[], Awaitable[None]] | None = None
-        """Called when deadlines may have been missed (the schedule channel was lost)."""
-        self._schedule_reader: asyncio.Task[None] | None = None
+        self.schedule = SharedSchedule(backplane, self.process, self._restarted)
+        """Every change set's next deadlines, shared with every process."""
 
     # -- publishing --------------------------------------------------------
 
@@ -107,26 +103,6 @@ class Hub:
     @staticmethod
     def channel(event_id: str) -> str:
         return f"consult.event.{event_id}"
-
-    async def start(self) -> None:
-        """Follow the schedule channel (every process does, from start to stop)."""
-        ready = asyncio.Event()
-        self._schedule_reader = asyncio.create_task(
-            self._read_schedule(ready), name="hub-schedule-reader"
-        )
-        await ready.wait()
-
-    async def share_schedule(self, entries: list[Due]) -> None:
-        """Tell every process's scheduler these next deadlines (one change set's)."""
-        if not entries:
-            return
-        try:
-            await self._backplane.publish(
-                SCHEDULE_CHANNEL, envelope.schedule(self.process, entries)
-            )
-        except Exception as error:
-            # Only this process knows them now; it applies them itself.
-            log.warning("backplane.publish_failed", channel=SCHEDULE_CHANNEL, error=repr(error))
 
     async def publish(self, event_id: str, payload: str, audience: Audience = EVERYONE) -> None:
         """Send ``payload`` to ``audience`` in every process; never raises for the backplane."""
@@ -250,7 +226,6 @@ class Hub:
             *self._readers.values(),
             self._presence_flush,
             self._heartbeat,
-            self._schedule_reader,
         ]
         for event_id in list(self._readers):
             with contextlib.suppress(Exception):
@@ -266,6 +241,7 @@ class Hub:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         self._readers.clear()
+        await self.schedule.stop()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -274,81 +250,8 @@ class Hub:
 
     # -- reading the backplane ------------------------------------------------
 
-    async def _supervise(
-        self,
-        channel: str,
-        ready: asyncio.Event,
-        *,
-        facts: dict[str, str],
-        subscribed: Callable[[bool], Awaitable[None]],
-        lagged: Callable[[], Awaitable[None]],
-        handle: Callable[[str], Awaitable[None]],
-    ) -> None:
-        """Keep one subscription to ``channel`` alive for as long as it is wanted.
-
-        ``subscribed(recovered)`` runs on every (re)subscription, ``lagged`` when the
-        subscription dropped messages, ``handle`` for every message; the reader
-        outlives any failure of theirs (logged with ``facts``).
-        """
-        failures = 0
-        lost_at: float | None = None
-        while True:
-            try:
-                async with self._backplane.subscribe(channel) as subscription:
-                    ready.set()
-                    recovered = lost_at is not None
-                    if lost_at is not None:
-                        log.warning(
-                            "backplane.recovered",
-                            **facts,
-                            after_seconds=round(time.monotonic() - lost_at, 3),
-                            attempts=failures,
-                        )
-                    lost_at, failures = None, 0
-                    await subscribed(recovered)
-                    await self._consume(subscription, facts, lagged, handle)
-                log.info("hub.reader_closed", **facts)
-                return  # the backplane disconnected: the server is stopping
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                ready.set()  # joiners must not wait for a backplane that is down
-                failures += 1
-                self.reader_restarts += 1
-                lost_at = lost_at if lost_at is not None else time.monotonic()
-                backoff = RESUBSCRIBE_FIRST_SECONDS * 2 ** (failures - 1)
-                delay = min(RESUBSCRIBE_MAX_SECONDS, backoff) * random.uniform(0.5, 1.0)
-                log.warning(
-                    "backplane.lost",
-                    **facts,
-                    error=repr(error),
-                    attempt=failures,
-                    retry_in_seconds=round(delay, 3),
-                )
-                await asyncio.sleep(delay)
-
-    @staticmethod
-    async def _consume(
-        subscription: Subscription,
-        facts: dict[str, str],
-        lagged: Callable[[], Awaitable[None]],
-        handle: Callable[[str], Awaitable[None]],
-    ) -> None:
-        while True:
-            try:
-                text = await subscription.get()
-            except SubscriptionClosed:
-                return
-            except SubscriptionLagged as lag:
-                log.warning("backplane.lagged", **facts, dropped=lag.dropped)
-                await lagged()
-                continue
-            try:
-                await handle(text)
-            except EnvelopeError as error:
-                log.error("envelope.malformed", **facts, error=str(error))
-            except Exception:
-                log.exception("envelope.failed", **facts, envelope=text[:200])
+    def _restarted(self) -> None:
+        self.reader_restarts += 1
 
     def _read_event(self, event_id: str, ready: asyncio.Event) -> Coroutine[Any, Any, None]:
         async def subscribed(recovered: bool) -> None:
@@ -363,40 +266,10 @@ class Hub:
         async def handle(text: str) -> None:
             await self._handle(event_id, envelope.decode(text))
 
-        return self._supervise(
+        return follow(
+            self._backplane,
             self.channel(event_id),
-            ready,
-            facts={"event_id": event_id},
-            subscribed=subscribed,
-            lagged=lagged,
-            handle=handle,
-        )
-
-    async def _read_schedule(self, ready: asyncio.Event) -> None:
-        async def subscribed(recovered: bool) -> None:
-            if recovered:
-                await lagged()
-
-        async def lagged() -> None:
-            # Deadlines set meanwhile were missed: the owner reloads them all.
-            if self.on_schedule_gap is not None:
-                await self.on_schedule_gap()
-
-        async def handle(text: str) -> None:
-            item = envelope.decode(text)
-            if not isinstance(item, envelope.Schedule):
-                raise EnvelopeError(f"not a schedule on {SCHEDULE_CHANNEL}: {text[:80]!r}")
-            if self.on_due is not None and item.process != self.process:
-                for key, due in item.entries:
-                    self.on_due(key, due)
-
-        await self._supervise(
-            SCHEDULE_CHANNEL,
-            ready,
-            facts={"channel": SCHEDULE_CHANNEL},
-            subscribed=subscribed,
-            lagged=lagged,
-            handle=handle,
+            Reader(ready, {"event_id": event_id}, subscribed, lagged, handle, self._restarted),
         )
 
     async def _handle(self, event_id: str, item: envelope.Envelope) -> None:

@@ -506,4 +506,4 @@ class WritePath:
                 started = time.perf_counter()
         # The other processes learn the deadlines after the clients hear of the change:
         # this process has them already, and they are seconds away, not milliseconds.
-        await hub.share_schedule(tx.schedule)
+        await hub.schedule.share(tx.schedule)

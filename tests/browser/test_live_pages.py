@@ -13,6 +13,7 @@ from server.clock import SystemClock
 from server.protocols import shipped_library
 from tests.browser.pages import IMPLIED_RECALL_ZERO, implied_zero, open_live, text
 from tests.browser.test_accessibility_and_views import blocking_violations
+from tests.fakes import FlakyBackplane
 from tests.live.harness import free_port, make_settings, running_server, set_up_event, token_of
 
 CONSULTANCY = shipped_library().get("t4tla-consultancy")
@@ -174,3 +175,36 @@ async def test_two_uber_moderators_recalling_at_once_give_one_recall_and_a_clear
             snapshot = (await http.get("/api/me")).json()
         assert snapshot["event"]["status"] == "recalling"
         assert snapshot["event"]["version"] == 2  # start all, then one recall
+
+
+async def test_a_page_that_missed_a_change_while_the_live_channel_was_down_catches_up(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    """The server's backplane is lost: a change is committed but reaches no page. When the
+    backplane is back, the server tells every page to resync; the page asks for a
+    snapshot and shows the change, without reconnecting."""
+    backplane = FlakyBackplane()
+    settings = make_settings(tmp_path / "b.db")
+    async with running_server(settings, SystemClock(), backplane=backplane) as server:
+        setup = await set_up_event(server)
+        room_id = setup.rooms[0]["id"]
+        member = await open_live(
+            await browser.new_page(), link(server.base_url, setup.members[0][0])
+        )
+        async with server.http(setup.moderators[0]) as http:
+            started = await http.post(
+                f"/api/rooms/{room_id}/commands", json={"action": "start", "expected_version": 0}
+            )
+            await expect(member.locator("#phase-title")).to_have_text("Explanation")
+            backplane.fail()
+            moved = await http.post(
+                f"/api/rooms/{room_id}/commands",
+                json={"action": "next", "expected_version": started.json()["version"]},
+            )
+            assert moved.status_code == 200, moved.text
+            await member.wait_for_timeout(300)
+            await expect(member.locator("#phase-title")).to_have_text("Explanation")
+            backplane.recover()
+            await expect(member.locator("#phase-title")).to_have_text("Clarification", timeout=3000)
+        await expect(member.locator("#connection")).to_have_attribute("data-state", "open")
+        assert backplane.subscribes >= 2  # the hub subscribed again
