@@ -35,7 +35,8 @@ from server.errors import BadRequest, Conflict, NotFound
 from server.hub import Audience
 from server.service.context import Context
 from server.service.rooms import engine_refusal
-from server.service.write_path import NO_DETAIL, Step, Tx, WritePath
+from server.service.tx import NO_DETAIL, Step, Tx
+from server.service.write_path import WritePath
 from server.store import crud
 from server.wire.messages import (
     BroadcastMessage,

@@ -18,7 +18,8 @@ from server.access import Principal
 from server.domain import help as help_domain
 from server.domain.help import HelpConflict, HelpState
 from server.errors import Conflict
-from server.service.write_path import Tx, WritePath
+from server.service.tx import Tx
+from server.service.write_path import WritePath
 from server.store import crud
 from server.wire.messages import HelpResult, HelpView
 from server.wire.views import help_view

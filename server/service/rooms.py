@@ -29,7 +29,9 @@ from server.domain import engine
 from server.domain import event as event_domain
 from server.domain.errors import EngineError
 from server.errors import BadRequest, Conflict
-from server.service.write_path import NO_DETAIL, RoomUpdate, Step, Tx, WritePath
+from server.service.room_update import RoomUpdate
+from server.service.tx import NO_DETAIL, Step, Tx
+from server.service.write_path import WritePath
 from server.wire.messages import RoomAction, RoomView
 
 ROOM_COMMANDS: dict[RoomAction, type[cmd.Command]] = {

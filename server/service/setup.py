@@ -31,7 +31,8 @@ from server.domain.state import RunState
 from server.errors import BadRequest, NotFound
 from server.protocols import ProtocolLibrary
 from server.service.csv_import import parse_teams_csv
-from server.service.write_path import LostRace, Tx, WritePath
+from server.service.tx import LostRace, Tx
+from server.service.write_path import WritePath
 from server.settings import Settings
 from server.store import crud
 from server.wire.messages import AccessRole

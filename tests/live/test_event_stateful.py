@@ -70,7 +70,7 @@ from server.main import create_app
 from server.scheduler import Scheduler
 from server.service import Services
 from server.service.rooms import ROOM_COMMANDS, build_command
-from server.service.write_path import EVERYONE, Tx
+from server.service.tx import EVERYONE, Tx
 from server.store import crud
 from server.wire.messages import RoomAction
 from server.wire.team import TeamCreate

@@ -144,6 +144,10 @@ async def test_a_lost_backplane_is_resubscribed_and_every_client_resyncs(tmp_pat
                 await uber.holds(room_id, version, within=RESYNC_WITHIN)
                 assert member.resyncs
                 assert uber.resyncs
+                # The schedule channel comes back on its own backoff: wait for it too.
+                async with asyncio.timeout(5):
+                    while len(happenings(logs, "backplane.recovered")) < 2:  # noqa: ASYNC110
+                        await asyncio.sleep(0.02)
                 # After the resync, changes arrive one version after another again.
                 version = await command(server, setup, "resume", version)
                 await member.holds(room_id, version, within=RESYNC_WITHIN)
