@@ -7,7 +7,8 @@ Rules:
   between is missed), then gets the snapshot, then every change.
 - Each frame is validated against the client union; a malformed or unknown
   frame gets an ``error`` naming what was wrong, and the connection stays
-  open with nothing changed.
+  open with nothing changed. A frame nested deeper than ``MAX_JSON_DEPTH`` is
+  refused that way before any parser sees it.
 - Replies go out the same way as broadcasts (straight to the socket when it
   is idle, else through the bounded queue), so a client that stops reading is
   dropped (close code 1013) without slowing anyone else.
@@ -68,6 +69,38 @@ def validation_error(error: ValidationError, request_id: str | None) -> ErrorMes
     return ErrorMessage(
         code="message.invalid", message=problems, request_id=request_id, field=field
     )
+
+
+MAX_JSON_DEPTH = 32
+"""Client messages nest three levels at most; a deeper frame is refused before parsing."""
+
+
+def nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether the JSON text nests arrays/objects deeper than ``limit`` (strings skipped).
+
+    Runs before any parser sees the frame, so a frame nested thousands of levels deep
+    costs one linear scan, and only frames with that many brackets are scanned at all.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
 
 
 def request_id_of(text: str) -> str | None:
@@ -169,6 +202,15 @@ async def receive_loop(services: Services, connection: Connection, principal: Pr
             error = ErrorMessage(
                 code="message.invalid",
                 message="expected a text frame holding a JSON object, got a binary frame",
+            )
+            if not connection.offer(error.model_dump_json()):
+                hub.evict(connection)
+                return
+            continue
+        if nested_deeper_than(text, MAX_JSON_DEPTH):
+            error = ErrorMessage(
+                code="message.invalid",
+                message=f"the JSON is nested deeper than {MAX_JSON_DEPTH} levels",
             )
             if not connection.offer(error.model_dump_json()):
                 hub.evict(connection)

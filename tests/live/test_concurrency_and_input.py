@@ -105,6 +105,32 @@ async def test_bad_frames_get_errors_and_the_connection_stays_open(tmp_path: Pat
             assert snapshot["rooms"][0]["status"] == "not_started"
 
 
+async def test_deeply_nested_frames_get_an_error_and_the_connection_stays_open(
+    tmp_path: Path,
+) -> None:
+    async with running_server(make_settings(tmp_path / "d.db"), FakeClock()) as server:
+        setup = await set_up_event(server)
+        async with client(server, setup.members[0][0]) as member:
+            await member.wait_type("snapshot")
+            deep_inside = (
+                '{"type":"clock.ping","client_time":1,"request_id":"d","x":'
+                + "[" * 980
+                + "]" * 980
+                + "}"
+            )
+            for frame in ("[" * 30_000 + "]" * 30_000, "{" * 20_000, deep_inside):
+                await member.send_raw(frame)
+                error = await member.wait_type("error")
+                assert error["code"] == "message.invalid"
+                assert "nested deeper than 32 levels" in error["message"]
+            # Brackets inside a string are text, not nesting.
+            await member.send({"type": "help.request", "message": "[" * 100, "request_id": "h"})
+            reply = await member.wait_for(lambda message: message.get("request_id") == "h")
+            assert reply["type"] == "command.ok"
+            await member.send({"type": "clock.ping", "client_time": 1.0, "request_id": "p"})
+            assert (await member.wait_type("clock.pong"))["request_id"] == "p"
+
+
 async def test_invalid_rest_input_is_422_naming_the_field(tmp_path: Path) -> None:
     async with running_server(make_settings(tmp_path / "c.db"), FakeClock()) as server:
         setup = await set_up_event(server)
