@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         None, description="Base URL for join links; default http://host:port"
     )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Web origins besides the public URL's (and loopback) whose pages may open "
+        'the live channel, e.g. ["https://consult.example.org"]',
+    )
     clock_speed: float = Field(
         1.0, gt=0, le=3600, description="Rehearsal speed-up (60: a minute a second)"
     )

@@ -1,6 +1,8 @@
 """The live channel: one websocket per client at ``/ws?token=...``.
 
 Rules:
+- A page from another site is refused before the handshake (HTTP 403;
+  ``server.api.origin``).
 - The token is checked before anything is sent; a bad one gets an ``error``
   message and close code 4401.
 - The connection joins the hub before its snapshot is taken (nothing in
@@ -26,6 +28,7 @@ from pydantic import ValidationError
 from starlette.routing import WebSocketRoute
 
 from server.access import Principal
+from server.api.origin import origin_allowed
 from server.errors import ServiceError
 from server.fields import field_path
 from server.hub import Connection
@@ -235,6 +238,15 @@ async def live_channel(websocket: WebSocket) -> None:
     dependency machinery, which would be kept alive with it."""
     token = websocket.query_params.get("token")
     services: Services = websocket.app.state.services
+    origin = websocket.headers.get("origin")
+    if not origin_allowed(origin, services.context.settings):
+        log.warning(
+            "connection.refused",
+            reason="origin not allowed",
+            origin=origin[:200] if origin else None,
+        )
+        await websocket.close(code=1008)  # before the handshake: the client gets HTTP 403
+        return
     await websocket.accept()
     try:
         principal = await services.snapshots.authenticate(token)

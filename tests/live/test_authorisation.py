@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from server.access import link_name
 from tests.fakes import FakeClock
@@ -142,3 +146,17 @@ async def test_a_room_s_updates_reach_only_that_room_and_the_ubers(tmp_path: Pat
             assert not [m for m in elsewhere.received if m["type"] == "room.updated"]
             presence = [m for m in elsewhere.received if m["type"] == "presence.updated"]
             assert all(m["room_id"] == setup.rooms[1]["id"] for m in presence)
+
+
+async def test_a_page_from_another_site_cannot_open_the_live_channel(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "o.db"), FakeClock()) as server:
+        setup = await set_up_event(server)
+        url = server.base_url.replace("http://", "ws://") + f"/ws?token={setup.uber}"
+        for origin in ("http://evil.example", "null"):
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(url, origin=Origin(origin)):
+                    pass
+            assert refused.value.response.status_code == 403
+        # The server's own pages (loopback here) connect as before.
+        async with connect(url, origin=Origin(server.base_url)) as connection:
+            assert json.loads(await connection.recv())["type"] == "snapshot"
