@@ -26,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from server import logs
 from server.api import pages, rest, ws
 from server.api.deps import AdminDep
+from server.api.headers import SecurityHeaders
 from server.assets import web_client_dir
 from server.backplane import Backplane, create_backplane
 from server.clock import Clock
@@ -211,6 +212,7 @@ def create_app(
             }
         )
 
+    app.add_middleware(SecurityHeaders)
     app.include_router(rest.router)
     app.router.routes.append(ws.ROUTE)
     app.include_router(pages.router)

@@ -21,6 +21,12 @@ FAST_ROUND_TRIP_MS = 40
 async def open_live(page: Page, url: str) -> Page:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     await page.goto(url)
     await page.wait_for_function("() => window.consult && window.consult.state.protocol")
     await page.wait_for_function("() => window.consult.clock.samples.length >= 3")

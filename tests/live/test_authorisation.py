@@ -160,3 +160,27 @@ async def test_a_page_from_another_site_cannot_open_the_live_channel(tmp_path: P
         # The server's own pages (loopback here) connect as before.
         async with connect(url, origin=Origin(server.base_url)) as connection:
             assert json.loads(await connection.recv())["type"] == "snapshot"
+
+
+async def test_every_page_carries_the_security_headers(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "h.db"), FakeClock()) as server:
+        setup = await set_up_event(server)
+        async with server.http() as http:
+            for path in ("/", "/new", f"/j/{setup.uber}", f"/j/{setup.uber}/setup", "/j/nope"):
+                page = await http.get(path)
+                assert page.headers["content-type"].startswith("text/html")
+                policy = page.headers["content-security-policy"]
+                assert "frame-ancestors 'none'" in policy
+                assert "script-src 'self'" in policy
+                assert "unsafe-inline" not in policy
+                assert page.headers["x-content-type-options"] == "nosniff"
+                assert page.headers["x-frame-options"] == "DENY"
+                assert page.headers["referrer-policy"] == "no-referrer"
+                assert "<script>" not in page.text  # no inline script to allow
+                if path.startswith("/j/"):
+                    assert page.headers["cache-control"] == "no-store"
+            api = await http.get("/api/me", headers={"Authorization": f"Bearer {setup.uber}"})
+            assert api.headers["cache-control"] == "no-store"
+            assert api.headers["referrer-policy"] == "no-referrer"
+            static = await http.get("/static/js/app.js")
+            assert static.headers["x-content-type-options"] == "nosniff"

@@ -16,7 +16,8 @@ import { h, announce, formatClock } from "./dom.js";
 import { buildRoomView, buildControls, actionForKey, phaseOf, roleFor, remainingMs } from "./room_view.js";
 import { buildTile, buildEventControls, buildSchedule } from "./dashboard.js";
 
-const { token, view } = window.CONSULT;
+// The page's settings come as data, not as a script (the CSP allows no inline script).
+const { token, view } = JSON.parse(document.getElementById("consult-config").textContent);
 const main = document.getElementById("main");
 const chime = new Chime();
 

@@ -2,7 +2,7 @@
 // hand), moderators, and every role's join link to copy or print.
 import { h } from "./dom.js";
 
-const { token } = window.CONSULT;
+const { token } = JSON.parse(document.getElementById("consult-config").textContent);
 const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
 const status = document.getElementById("status");
 let snapshot = null;
