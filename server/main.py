@@ -21,6 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
 from server import logs
@@ -175,6 +177,29 @@ def create_app(
             status_code=422,
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        """Errors the framework raises (no such path, method not allowed, a body it
+        cannot read) in the same error object as every other error."""
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            allowed = _allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+        code, message = {
+            404: ("not_found", f"there is nothing at {request.url.path}"),
+            405: (
+                "method_not_allowed",
+                f"{request.method} is not allowed on {request.url.path}; "
+                f"allowed: {headers.get('Allow') or 'none'}",
+            ),
+            400: ("request.invalid", f"the request could not be read: {error.detail}"),
+        }.get(error.status_code, ("http.error", str(error.detail)))
+        return JSONResponse(
+            {"error": {"code": code, "message": message, "field": None}},
+            status_code=error.status_code,
+            headers=headers,
+        )
+
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, error: ServiceError) -> JSONResponse:
         return JSONResponse({"error": error_body(error)}, status_code=error.status)
@@ -217,6 +242,18 @@ def create_app(
     app.router.routes.append(ws.ROUTE)
     app.include_router(pages.router)
     return app
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route fully answers on this path (asked route by route)."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 class LiveChannelFirst:

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from typing import Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
 
+from server.fields import refuse_nul
 from server.wire.messages import AccessRole, RoomAction
 
 T = TypeVar("T")
@@ -17,6 +26,8 @@ T = TypeVar("T")
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    _no_nul = model_validator(mode="before")(staticmethod(refuse_nul))
 
 
 class EventCreate(_Body):
@@ -59,8 +70,8 @@ class EventCreated(BaseModel):
 
 class RoomCommandBody(_Body):
     action: RoomAction
-    expected_version: int = Field(ge=0)
-    seconds: float | None = None
+    expected_version: StrictInt = Field(ge=0)
+    seconds: StrictFloat | None = None
 
 
 def _expected_version(what: str) -> int | None:
@@ -75,28 +86,28 @@ def _expected_version(what: str) -> int | None:
 class EventActionBody(_Body):
     """Optional body of start-all, pause-all and resume-all."""
 
-    expected_version: int | None = _expected_version("event")
+    expected_version: StrictInt | None = _expected_version("event")
 
 
 class RecallBody(_Body):
-    seconds: int | None = Field(
+    seconds: StrictInt | None = Field(
         None, ge=10, le=120, description="Default: the server's setting (60)"
     )
-    expected_version: int | None = _expected_version("event")
+    expected_version: StrictInt | None = _expected_version("event")
 
 
 class FitBody(_Body):
     target: AwareDatetime | None = Field(
         None, description="Default: main-room time minus the recall countdown"
     )
-    minimum_seconds: int | None = Field(None, ge=0, le=600)
-    expected_version: int | None = _expected_version("event")
+    minimum_seconds: StrictInt | None = Field(None, ge=0, le=600)
+    expected_version: StrictInt | None = _expected_version("event")
 
 
 class HelpMoveBody(_Body):
     """Optional body of a help claim or resolve."""
 
-    expected_version: int | None = _expected_version("help request")
+    expected_version: StrictInt | None = _expected_version("help request")
 
 
 class BroadcastBody(_Body):

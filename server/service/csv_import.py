@@ -42,7 +42,15 @@ def _problem(row_number: int, error: ErrorDetails) -> str:
 
 
 def parse_teams_csv(text: str) -> list[TeamCreate]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _parse(text)
+    except csv.Error as error:  # an unclosed quote, a cell over the csv module's limit...
+        raise BadRequest(f"the CSV could not be read: {error}", field="csv") from None
+
+
+def _parse(text: str) -> list[TeamCreate]:
+    # newline="": the csv module itself reads \r\n, \n and a lone \r as line ends.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
     header = [column.strip().lower() for column in reader.fieldnames or []]
     if "name" not in header:
         raise BadRequest("the CSV needs a header row with a 'name' column", field="csv")

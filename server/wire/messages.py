@@ -28,7 +28,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    TypeAdapter,
+    model_validator,
+)
+
+from server.fields import refuse_nul
 
 RoomAction = Literal[
     "start", "pause", "resume", "next", "back", "adjust_time", "restart_phase", "finish"
@@ -38,6 +48,8 @@ AccessRole = Literal["uber", "moderator", "member", "observer"]
 
 class _Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    _no_nul = model_validator(mode="before")(staticmethod(refuse_nul))
 
     request_id: str | None = Field(None, max_length=64)
 
@@ -49,7 +61,7 @@ class ClockPing(_Message):
     """Clock sync: the client's send time, echoed with the server's time."""
 
     type: Literal["clock.ping"]
-    client_time: float = Field(description="The client's clock when sending, epoch ms")
+    client_time: StrictFloat = Field(description="The client's clock when sending, epoch ms")
 
 
 class SnapshotRequest(_Message):
@@ -62,8 +74,10 @@ class RoomCommand(_Message):
     type: Literal["room.command"]
     room_id: str
     action: RoomAction
-    expected_version: int = Field(ge=0, description="The room version the command was made against")
-    seconds: float | None = Field(
+    expected_version: StrictInt = Field(
+        ge=0, description="The room version the command was made against"
+    )
+    seconds: StrictFloat | None = Field(
         None, description="For adjust_time: seconds to add (negative removes)"
     )
 
@@ -81,17 +95,17 @@ def _event_version() -> Any:
 
 class StartAll(_Message):
     type: Literal["event.start_all"]
-    expected_version: int | None = _event_version()
+    expected_version: StrictInt | None = _event_version()
 
 
 class PauseAll(_Message):
     type: Literal["event.pause_all"]
-    expected_version: int | None = _event_version()
+    expected_version: StrictInt | None = _event_version()
 
 
 class ResumeAll(_Message):
     type: Literal["event.resume_all"]
-    expected_version: int | None = _event_version()
+    expected_version: StrictInt | None = _event_version()
 
 
 class FitToTime(_Message):
@@ -102,21 +116,21 @@ class FitToTime(_Message):
     """
 
     type: Literal["event.fit_to_time"]
-    target: float | None = Field(
+    target: StrictFloat | None = Field(
         None, description="Epoch ms; default: main-room time minus the default recall countdown"
     )
-    minimum_seconds: int | None = Field(None, ge=0, le=600)
-    expected_version: int | None = _event_version()
+    minimum_seconds: StrictInt | None = Field(None, ge=0, le=600)
+    expected_version: StrictInt | None = _event_version()
 
 
 class Recall(_Message):
     """Every room gets a return-to-main-room countdown ending at one instant."""
 
     type: Literal["event.recall"]
-    seconds: int | None = Field(
+    seconds: StrictInt | None = Field(
         None, ge=10, le=120, description="Default: the server's setting (60)"
     )
-    expected_version: int | None = _event_version()
+    expected_version: StrictInt | None = _event_version()
 
 
 class BroadcastSend(_Message):
@@ -147,13 +161,13 @@ def _help_version() -> Any:
 class HelpClaim(_Message):
     type: Literal["help.claim"]
     help_id: str
-    expected_version: int | None = _help_version()
+    expected_version: StrictInt | None = _help_version()
 
 
 class HelpResolve(_Message):
     type: Literal["help.resolve"]
     help_id: str
-    expected_version: int | None = _help_version()
+    expected_version: StrictInt | None = _help_version()
 
 
 ClientMessage = Annotated[

@@ -9,9 +9,11 @@ table's columns as they have always been: text without a length, JSON lists.
 
 from __future__ import annotations
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, model_validator
 from sqlalchemy import JSON, Text
 from sqlmodel import AutoString, Field, SQLModel
+
+from server.fields import refuse_nul
 
 
 class TeamFields(SQLModel):
@@ -30,6 +32,8 @@ class TeamCreate(TeamFields):
     """A team as a client sends it (REST body, CSV row); unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    _no_nul = model_validator(mode="before")(staticmethod(refuse_nul))
 
 
 class TeamOut(TeamFields):

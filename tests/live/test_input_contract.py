@@ -1,0 +1,100 @@
+"""Ordinary bad input never gets a 500, and every error has the documented shape.
+
+Each case here once answered a server error or a body of another shape: a CSV cell
+over the csv module's limit, a CSV with lone CR line ends, a NUL in a team name (on
+PostgreSQL), a boolean where a number belongs, an unknown path or method, a body
+that is not UTF-8.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.fakes import FakeClock
+from tests.live.harness import LiveServer, client, make_settings, running_server, set_up_event
+
+
+def error_of(reply: httpx.Response) -> dict[str, Any]:
+    body = reply.json()
+    assert set(body["error"]) >= {"code", "message", "field"}, body
+    error: dict[str, Any] = body["error"]
+    return error
+
+
+async def check_input_contract(server: LiveServer) -> None:
+    setup = await set_up_event(server)
+    async with server.http(setup.uber) as http:
+        nowhere = await http.get("/api/nope")
+        assert nowhere.status_code == 404
+        assert error_of(nowhere)["code"] == "not_found"
+
+        for method in ("PUT", "OPTIONS", "DELETE"):
+            refused = await http.request(method, "/api/teams")
+            assert refused.status_code == 405
+            assert refused.headers["allow"] == "GET, POST"  # both routes of the path
+            assert error_of(refused)["code"] == "method_not_allowed"
+
+        unreadable = await http.post(
+            "/api/teams", content=b"\xff\xfe{", headers={"content-type": "application/json"}
+        )
+        assert unreadable.status_code == 400
+        assert error_of(unreadable)["code"] == "request.invalid"
+
+        for body in ({"minimum_seconds": False}, {"expected_version": True}):
+            boolean = await http.post("/api/event/fit-to-time", json=body)
+            assert boolean.status_code == 422
+            assert error_of(boolean)["field"] == next(iter(body))
+
+        nul = await http.post("/api/teams", json={"name": "Team\u0000A"})
+        assert nul.status_code == 422
+        assert "NUL" in error_of(nul)["message"]
+        nul_in_list = await http.post("/api/teams", json={"name": "B", "tags": ["ok", "x\u0000"]})
+        assert nul_in_list.status_code == 422
+        assert "tags[1]" in error_of(nul_in_list)["message"]
+
+        csv_headers = {"content-type": "text/csv"}
+        huge_cell = await http.post(
+            "/api/teams/import",
+            content=f"name,challenge\nA,{'x' * 131_073}\n".encode(),
+            headers=csv_headers,
+        )
+        assert huge_cell.status_code == 422
+        assert "field larger than field limit" in error_of(huge_cell)["message"]
+        nul_cell = await http.post(
+            "/api/teams/import", content=b"name\nTeam\x00C\n", headers=csv_headers
+        )
+        assert nul_cell.status_code == 422
+        assert "NUL" in error_of(nul_cell)["message"]
+        teams_before = len((await http.get("/api/teams")).json())
+        lone_cr = await http.post(
+            "/api/teams/import", content=b"name,challenge\rC,one\rD,two\r", headers=csv_headers
+        )
+        assert lone_cr.status_code == 201, lone_cr.text
+        assert [team["name"] for team in lone_cr.json()] == ["C", "D"]
+        assert len((await http.get("/api/teams")).json()) == teams_before + 2
+
+    async with client(server, setup.members[0][0]) as member:
+        await member.wait_type("snapshot")
+        await member.send({"type": "clock.ping", "client_time": True, "request_id": "b"})
+        error = await member.wait_type("error")
+        assert error["field"] == "clock.ping.client_time"
+        await member.send({"type": "help.request", "message": "a\u0000b", "request_id": "n"})
+        error = await member.wait_type("error")
+        assert "NUL" in error["message"]
+        assert error["request_id"] == "n"
+
+
+async def test_bad_input_answers_4xx_in_the_error_shape_on_sqlite(tmp_path: Path) -> None:
+    async with running_server(make_settings(tmp_path / "c.db"), FakeClock()) as server:
+        await check_input_contract(server)
+
+
+async def test_bad_input_answers_4xx_in_the_error_shape_on_postgres(
+    migrated_postgres_url: str,
+) -> None:
+    settings = make_settings(None, database_url=migrated_postgres_url)
+    async with running_server(settings, FakeClock()) as server:
+        await check_input_contract(server)
