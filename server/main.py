@@ -27,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from server import logs
 from server.api import pages, rest, ws
+from server.api.body_limit import CSV_IMPORT_PATH, BodyLimit
 from server.api.deps import AdminDep
 from server.api.headers import SecurityHeaders
 from server.assets import web_client_dir
@@ -193,6 +194,7 @@ def create_app(
                 f"allowed: {headers.get('Allow') or 'none'}",
             ),
             400: ("request.invalid", f"the request could not be read: {error.detail}"),
+            413: ("request.too_large", str(error.detail)),
         }.get(error.status_code, ("http.error", str(error.detail)))
         return JSONResponse(
             {"error": {"code": code, "message": message, "field": None}},
@@ -238,6 +240,12 @@ def create_app(
         )
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        BodyLimit,
+        limit_for=lambda path: (
+            settings.max_csv_bytes if path == CSV_IMPORT_PATH else settings.max_body_bytes
+        ),
+    )
     app.include_router(rest.router)
     app.router.routes.append(ws.ROUTE)
     app.include_router(pages.router)

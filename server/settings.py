@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     admin_key: SecretStr | None = Field(
         None, description="Creates events; generated at start if unset"
     )
+    max_body_bytes: int = Field(
+        64 * 1024, ge=1024, le=16 * 2**20, description="Largest REST request body"
+    )
+    max_csv_bytes: int = Field(2 * 2**20, ge=1024, le=64 * 2**20, description="Largest CSV import")
     send_queue_size: int = Field(256, ge=8, le=100_000, description="Messages buffered per client")
     ws_implementation: Literal["auto", "websockets", "websockets-sansio", "wsproto"] = Field(
         "auto", description="uvicorn's websocket implementation"

@@ -8,8 +8,12 @@ that is not UTF-8.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
@@ -22,6 +26,42 @@ def error_of(reply: httpx.Response) -> dict[str, Any]:
     assert set(body["error"]) >= {"code", "message", "field"}, body
     error: dict[str, Any] = body["error"]
     return error
+
+
+async def raw_request(
+    server: LiveServer, path: str, token: str, *, length: int = 0, chunks: int = 0
+) -> tuple[int, bytes]:
+    """POST headers announcing ``length`` bytes (and send none), or ``chunks`` chunks of
+    4 KiB without a length; returns the status and body of the answer."""
+    address = urlparse(server.base_url)
+    assert address.hostname is not None
+    assert address.port is not None
+    reader, writer = await asyncio.open_connection(address.hostname, address.port)
+    try:
+        framing = f"Content-Length: {length}" if not chunks else "Transfer-Encoding: chunked"
+        writer.write(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: {address.hostname}\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                f"{framing}\r\n\r\n"
+            ).encode()
+        )
+        for _ in range(chunks):
+            writer.write(b"1000\r\n" + b"z" * 4096 + b"\r\n")
+        await writer.drain()
+        async with asyncio.timeout(5):
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            size = next(
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            return status, await reader.readexactly(size)
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
 
 
 async def check_input_contract(server: LiveServer) -> None:
@@ -74,6 +114,19 @@ async def check_input_contract(server: LiveServer) -> None:
         )
         assert lone_cr.status_code == 201, lone_cr.text
         assert [team["name"] for team in lone_cr.json()] == ["C", "D"]
+        assert len((await http.get("/api/teams")).json()) == teams_before + 2
+
+        # Bodies are capped before they are read: 64 KiB of JSON, 2 MiB of CSV. A client
+        # that announces a larger body is answered before it sends a byte of it.
+        for path, length in (("/api/teams", 20 * 2**20), ("/api/teams/import", 20 * 2**20)):
+            status, answer = await raw_request(server, path, setup.uber, length=length)
+            assert status == 413
+            assert json.loads(answer)["error"]["code"] == "request.too_large"
+        # A body without a length is counted as it comes, and refused past the cap.
+        status, answer = await raw_request(server, "/api/teams", setup.uber, chunks=30)
+        assert status == 413
+        message = json.loads(answer)["error"]["message"]
+        assert message == "the request body is larger than 65,536 bytes"
         assert len((await http.get("/api/teams")).json()) == teams_before + 2
 
     async with client(server, setup.members[0][0]) as member:
