@@ -55,6 +55,15 @@ class Conflict(ServiceError):
     status = 409
 
 
+class Busy(ServiceError):
+    """The database could not take the write in time (another program holds SQLite's
+    write lock): nothing was changed; the answer says when to try again."""
+
+    code = "busy"
+    status = 503
+    retry_after_seconds = 1
+
+
 def error_body(error: ServiceError) -> dict[str, object]:
     """The REST error object: code, message, field, and for conflicts what got there first."""
     body: dict[str, object] = {"code": error.code, "message": error.message, "field": error.field}

@@ -204,7 +204,9 @@ def create_app(
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, error: ServiceError) -> JSONResponse:
-        return JSONResponse({"error": error_body(error)}, status_code=error.status)
+        retry = getattr(error, "retry_after_seconds", None)
+        headers = {"Retry-After": str(retry)} if retry is not None else None
+        return JSONResponse({"error": error_body(error)}, status_code=error.status, headers=headers)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> JSONResponse:

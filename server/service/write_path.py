@@ -40,10 +40,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.errors import Conflict
+from server.errors import Busy, Conflict
 from server.logs import get_logger
 from server.service.context import Context
 from server.service.setup_cache import SetupCache
@@ -60,6 +60,11 @@ PUBLISH_SLICE_SECONDS = 0.002
 """How long publishing may build and send messages before letting the loop deliver them."""
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 """PostgreSQL's serialization failure and deadlock: another writer got there first."""
+
+
+def _sqlite_busy(error: DBAPIError) -> bool:
+    """SQLite's lock held by another program for longer than the busy timeout."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 
 def _retryable(error: DBAPIError) -> bool:
@@ -92,6 +97,12 @@ class WritePath:
                 log.info("write.conflict", what=what, lost=str(lost), attempt=attempt_number)
                 continue
             except DBAPIError as error:
+                if _sqlite_busy(error):
+                    log.warning("write.busy", what=what, error=str(error.orig))
+                    raise Busy(
+                        f"the database is busy with another program's write, so "
+                        f"{what or 'this'} was not changed; try again in a moment"
+                    ) from None
                 if not _retryable(error):
                     raise
                 self.lost_races += 1

@@ -23,13 +23,17 @@ from sqlalchemy.ext.asyncio import (
 from server.store import models as _models  # noqa: F401  (registers the tables)
 from server.store.migrate import require_current, upgrade
 
+SQLITE_BUSY_TIMEOUT_MS = 2000
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # A bounded wait for another program's write (the server itself writes one at a time):
+    # past it the change is refused as busy (503, Retry-After), never left hanging.
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -151,3 +153,43 @@ async def test_bad_input_answers_4xx_in_the_error_shape_on_postgres(
     settings = make_settings(None, database_url=migrated_postgres_url)
     async with running_server(settings, FakeClock()) as server:
         await check_input_contract(server)
+
+
+async def test_a_sqlite_write_lock_held_elsewhere_answers_503_with_retry_after(
+    tmp_path: Path,
+) -> None:
+    """Another program holds SQLite's write lock: a command waits a bounded time, then is
+    refused as busy (503, Retry-After), never a 500; once the lock goes, it works."""
+    database = tmp_path / "busy.db"
+    async with running_server(make_settings(database), FakeClock()) as server:
+        setup = await set_up_event(server)
+        room_id = setup.rooms[0]["id"]
+        other = sqlite3.connect(database, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # the write lock, held by another program
+            async with server.http(setup.moderators[0]) as http:
+                started = time.monotonic()
+                busy = await http.post(
+                    f"/api/rooms/{room_id}/commands",
+                    json={"action": "start", "expected_version": 0},
+                )
+                waited = time.monotonic() - started
+                assert busy.status_code == 503
+                assert busy.headers["retry-after"] == "1"
+                assert error_of(busy)["code"] == "busy"
+                assert 1.5 < waited < 4.5  # the bounded wait, not an endless one
+                async with client(server, setup.members[0][0]) as member:
+                    await member.wait_type("snapshot")
+                    await member.send(
+                        {"type": "help.request", "message": "hello", "request_id": "h"}
+                    )
+                    error = await member.wait_for(lambda m: m.get("request_id") == "h")
+                    assert error["code"] == "busy"
+                other.execute("ROLLBACK")
+                done = await http.post(
+                    f"/api/rooms/{room_id}/commands",
+                    json={"action": "start", "expected_version": 0},
+                )
+                assert done.status_code == 200
+        finally:
+            other.close()
