@@ -3,7 +3,9 @@
 Rules: a request records the room, the round and phase it was in, and the
 protocol role of whoever asked (a team's seat role that round, or the
 moderator's); every uber moderator and the room itself see every change;
-only uber moderators claim and resolve. Claim and resolve are
+only uber moderators claim and resolve. A person (a link) has at most one
+request open at a time: a second one is refused until the first is resolved,
+also when two arrive at once on two processes. Claim and resolve are
 compare-and-sets on the request's version through the one write path
 (``server.domain.help`` decides): two uber moderators acting at once give one
 change and one refusal naming who got there first.
@@ -16,6 +18,7 @@ from typing import Literal
 
 from server.access import Principal
 from server.domain import help as help_domain
+from server.domain.event import clock_text
 from server.domain.help import HelpConflict, HelpState
 from server.errors import Conflict
 from server.service.tx import Tx
@@ -37,6 +40,21 @@ class HelpDesk:
         assert room_id is not None
 
         async def attempt(tx: Tx) -> HelpView:
+            await crud.hold_requester(tx.session, room_id=room_id, requested_by=principal.label)
+            waiting = [
+                request
+                for request in await crud.list_help_requests(
+                    tx.session, event_id=principal.event_id, room_id=room_id
+                )
+                if request.requested_by == principal.label
+            ]
+            if waiting:
+                since = clock_text(waiting[0].created_at)
+                raise Conflict(
+                    f"you already asked for help at {since} and nobody has resolved it "
+                    "yet: an uber moderator will come; one request at a time",
+                    field="message",
+                )
             loaded = await tx.load_room(room_id, event_id=principal.event_id)
             stored = loaded.rooms[0]
             protocol = tx.protocols.get(stored.state.protocol_id)

@@ -317,6 +317,8 @@ class EventMachine(RuleBasedStateMachine):
         self.help_versions: dict[str, int] = {}
         self.help_status: dict[str, str] = {}
         self.help_rooms: dict[str, str] = {}
+        self.help_askers: dict[str, tuple[str | None, str]] = {}
+        """Who asked for each request: (room, the asking link's label)."""
         self.last_help: dict[str, dict[str, Any]] = {}
         self.recall_replies: list[float] = []
         self.recall_deadline: float | None = None
@@ -740,11 +742,22 @@ class EventMachine(RuleBasedStateMachine):
     )
     def ask_for_help(self, who: Who, room: int, text: str) -> None:
         principal = self._who(who, self._room(room))
+        waiting = [
+            help_id
+            for help_id, asker in self.help_askers.items()
+            if asker == (principal.room_id, principal.label)
+            and self.help_status[help_id] != "resolved"
+        ]
         reply, published = self._press(self.services.help.request(principal, message=text))
         if principal.is_uber:
             assert isinstance(reply, Forbidden), reply
             return
+        if waiting:  # one open request per person: a second waits for the first
+            assert isinstance(reply, Conflict), reply
+            assert "one request at a time" in reply.message
+            return
         assert not isinstance(reply, ServiceError), reply
+        self.help_askers[reply.id] = (principal.room_id, principal.label)
         assert reply.status == "open"
         assert reply.version == 0
         assert reply.room_id == principal.room_id

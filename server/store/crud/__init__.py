@@ -26,6 +26,7 @@ from server.store.crud.events import create_event, events_recalling, get_event, 
 from server.store.crud.help import (
     create_help_request,
     get_help_request,
+    hold_requester,
     list_help_requests,
     write_help,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "get_help_request",
     "get_teams",
     "hash_token",
+    "hold_requester",
     "list_help_requests",
     "list_teams",
     "load_event_states",

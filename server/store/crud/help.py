@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.help import HelpState, HelpStatus
@@ -64,6 +64,19 @@ async def write_help(
         )
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def hold_requester(session: AsyncSession, *, room_id: str, requested_by: str) -> None:
+    """Until the transaction ends, no other transaction passes this point for the same
+    person in the same room (PostgreSQL: an advisory transaction lock; SQLite writes one
+    transaction at a time anyway), so "one open request per person" holds across
+    processes."""
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"help:{room_id}:{requested_by}"},
+        )
 
 
 async def list_help_requests(
