@@ -40,6 +40,15 @@ class Settings(BaseSettings):
         64 * 1024, ge=1024, le=16 * 2**20, description="Largest REST request body"
     )
     max_csv_bytes: int = Field(2 * 2**20, ge=1024, le=64 * 2**20, description="Largest CSV import")
+    ws_burst: int = Field(
+        30, ge=5, le=10_000, description="Frames a client may send at once on its websocket"
+    )
+    ws_frames_per_second: float = Field(
+        10, gt=0, le=10_000, description="Frames a second a client may send, over time"
+    )
+    ws_refusals_before_close: int = Field(
+        50, ge=1, le=100_000, description="Refused frames (within about 10 s) before closing 1008"
+    )
     send_queue_size: int = Field(256, ge=8, le=100_000, description="Messages buffered per client")
     ws_implementation: Literal["auto", "websockets", "websockets-sansio", "wsproto"] = Field(
         "auto", description="uvicorn's websocket implementation"

@@ -15,10 +15,14 @@ Rules:
   is idle, else through the bounded queue), so a client that stops reading is
   dropped (close code 1013) without slowing anyone else.
 - An idle connection holds one task, the one reading its frames.
+- A client sending faster than its budget gets ``rate_limited`` errors (the
+  frames are not processed), and is closed with 1008 if it goes on
+  (``server.api.flood``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from typing import Any
@@ -28,6 +32,7 @@ from pydantic import ValidationError
 from starlette.routing import WebSocketRoute
 
 from server.access import Principal
+from server.api.flood import FrameBudget, Verdict
 from server.api.origin import origin_allowed
 from server.errors import ServiceError
 from server.fields import field_path
@@ -60,6 +65,7 @@ from server.wire.messages import (
 log = get_logger(__name__)
 
 UNAUTHORIZED_CODE = 4401
+POLICY_CODE = 1008  # policy violation: a client that keeps flooding after being told
 
 
 def validation_error(error: ValidationError, request_id: str | None) -> ErrorMessage:
@@ -107,7 +113,7 @@ def nested_deeper_than(text: str, limit: int) -> bool:
 
 
 def request_id_of(text: str) -> str | None:
-    with contextlib.suppress(ValueError, AttributeError):
+    with contextlib.suppress(ValueError, AttributeError, RecursionError):
         value = json.loads(text).get("request_id")
         return value if isinstance(value, str) else None
     return None
@@ -196,10 +202,40 @@ def error_message(error: ServiceError, request_id: str | None) -> ErrorMessage:
 
 async def receive_loop(services: Services, connection: Connection, principal: Principal) -> None:
     websocket, hub = connection.websocket, services.context.hub
+    settings = services.context.settings
+    loop = asyncio.get_running_loop()
+    budget = FrameBudget(
+        burst=settings.ws_burst,
+        per_second=settings.ws_frames_per_second,
+        refusals=settings.ws_refusals_before_close,
+        now=loop.time(),
+    )
     while True:
         frame = await websocket.receive()
         if frame["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(frame.get("code", 1000))
+        verdict = budget.judge(loop.time())
+        if verdict is Verdict.CLOSE:
+            log.warning(
+                "connection.flooding",
+                event_id=principal.event_id,
+                room_id=principal.room_id,
+                connection=connection.id,
+            )
+            await connection.close(POLICY_CODE, "too many messages: slow down")
+            return
+        if verdict is Verdict.REFUSE:
+            wait = budget.retry_after_ms()
+            refusal = ErrorMessage(
+                code="rate_limited",
+                message=f"too many messages: this one was not processed; send again in {wait} ms",
+                request_id=request_id_of(frame.get("text") or ""),
+                retry_after_ms=wait,
+            )
+            if not connection.offer(refusal.model_dump_json()):
+                hub.evict(connection)
+                return
+            continue
         text = frame.get("text")
         if text is None:
             error = ErrorMessage(

@@ -446,6 +446,9 @@ class ErrorMessage(BaseModel):
     result: FitResult | None = Field(
         None, description="For a fit to time that fitted no room: why, room by room"
     )
+    retry_after_ms: int | None = Field(
+        None, description="For rate_limited: milliseconds until a frame is accepted again"
+    )
 
 
 ServerMessage = Annotated[

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import time
 from pathlib import Path
+
+from websockets.exceptions import ConnectionClosed
 
 from tests.fakes import FakeClock
 from tests.live.harness import ADMIN_KEY, client, make_settings, running_server, set_up_event
@@ -241,3 +246,43 @@ async def test_metrics_and_ops_stats_report_connections_and_loop_lag(tmp_path: P
             stats = (await http.get("/ops/stats", headers={"X-Admin-Key": ADMIN_KEY})).json()
             assert stats["dropped_clients"] == 0
             assert stats["loop_lag"]["count"] >= 0
+
+
+async def test_one_client_s_flood_is_throttled_then_closed_while_another_s_pings_stay_fast(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path / "f.db", ws_burst=20, ws_frames_per_second=10)
+    async with running_server(settings, FakeClock()) as server:
+        setup = await set_up_event(server)
+        async with (
+            client(server, setup.members[0][0]) as flooder,
+            client(server, setup.members[0][1]) as calm,
+        ):
+            await flooder.wait_type("snapshot")
+            await calm.wait_type("snapshot")
+            ping = json.dumps({"type": "clock.ping", "client_time": 1.0})
+            for _ in range(500):
+                with contextlib.suppress(ConnectionClosed):
+                    await flooder.connection.send(ping)
+            round_trips = []
+            for index in range(5):
+                sent = time.perf_counter()
+                await calm.send(
+                    {"type": "clock.ping", "client_time": 1.0, "request_id": f"c{index}"}
+                )
+                await calm.wait_type("clock.pong")
+                round_trips.append(time.perf_counter() - sent)
+            assert max(round_trips) < 0.5, round_trips
+            pongs, limited = 0, []
+            with contextlib.suppress(ConnectionClosed, TimeoutError):
+                while True:
+                    message = await flooder.recv()
+                    if message["type"] == "clock.pong":
+                        pongs += 1
+                    elif message["type"] == "error":
+                        limited.append(message)
+            assert 20 <= pongs < 60  # the burst, and what refilled meanwhile
+            assert limited
+            assert {message["code"] for message in limited} == {"rate_limited"}
+            assert all(message["retry_after_ms"] > 0 for message in limited)
+            assert flooder.connection.close_code == 1008

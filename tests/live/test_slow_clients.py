@@ -19,10 +19,12 @@ from tests.fakes import FakeClock
 from tests.live.harness import LiveServer, client, make_settings, running_server, set_up_event
 
 MAX_MESSAGES = 50_000
+UNLIMITED = {"ws_burst": 10_000, "ws_frames_per_second": 10_000}
+"""These tests flood on purpose (to fill queues): no frame budget in the way."""
 
 
 async def test_a_stalled_client_is_dropped_and_the_others_get_everything(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "s.db", send_queue_size=16)
+    settings = make_settings(tmp_path / "s.db", send_queue_size=16, **UNLIMITED)
     async with running_server(settings, FakeClock()) as server:
         setup = await set_up_event(server)
         url = server.base_url.replace("http://", "ws://") + f"/ws?token={setup.members[0][1]}"
@@ -93,7 +95,7 @@ async def test_fifty_stalled_clients_are_evicted_for_real_and_their_memory_relea
 ) -> None:
     """Each asks for snapshots and never reads: the server closes every one of their
     sockets within 10 s of falling behind, and its memory returns to within 10 %."""
-    settings = make_settings(tmp_path / "e.db", send_queue_size=32)
+    settings = make_settings(tmp_path / "e.db", send_queue_size=32, **UNLIMITED)
     async with running_server(settings, FakeClock()) as server:
         setup = await set_up_event(server, rooms=10)
         hub = server.services.context.hub
