@@ -30,6 +30,7 @@ from server.api import pages, rest, ws
 from server.api.body_limit import CSV_IMPORT_PATH, BodyLimit
 from server.api.deps import AdminDep
 from server.api.headers import SecurityHeaders
+from server.api.schemas import ERROR_RESPONSES
 from server.assets import web_client_dir
 from server.backplane import Backplane, create_backplane
 from server.clock import Clock
@@ -226,7 +227,7 @@ def create_app(
         registry = request.app.state.metrics.registry
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/ops/stats", tags=["ops"])
+    @app.get("/ops/stats", tags=["ops"], responses={401: ERROR_RESPONSES[401]})
     async def ops_stats(request: Request, _: AdminDep) -> JSONResponse:
         """Exact recent figures for benchmarks and operators (admin key)."""
         metrics: Metrics = request.app.state.metrics

@@ -10,10 +10,13 @@ same results as the websocket's ``command.ok``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, status
 
 from server.api.deps import AdminDep, PrincipalDep, ServicesDep
 from server.api.schemas import (
+    ERROR_RESPONSES,
     BroadcastBody,
     EventActionBody,
     EventCreate,
@@ -44,9 +47,10 @@ from server.wire.messages import (
     Snapshot,
     StartAllResult,
 )
+from server.wire.schema import websocket_schema
 from server.wire.team import TeamCreate, TeamOut
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=ERROR_RESPONSES)
 
 
 def link_out(link: Link) -> LinkOut:
@@ -73,6 +77,12 @@ def expected(body: EventActionBody | HelpMoveBody | None) -> int | None:
 
 
 # -- setup -------------------------------------------------------------------------
+
+
+@router.get("/ws/schema", tags=["live"])
+async def websocket_messages_schema() -> dict[str, Any]:
+    """The websocket's messages, both directions, as JSON Schema (docs/ws-schema.json)."""
+    return websocket_schema()
 
 
 @router.post("/events", status_code=status.HTTP_201_CREATED, tags=["setup"])

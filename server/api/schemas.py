@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from server.fields import refuse_nul
-from server.wire.messages import AccessRole, RoomAction
+from server.wire.messages import AccessRole, ChangeView, FitResult, RoomAction
 
 T = TypeVar("T")
 
@@ -133,3 +133,36 @@ class RoomOut(BaseModel):
 class PairResult(BaseModel):
     rooms: list[RoomOut]
     unpaired_team_ids: list[str]
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, for the person who made the request (docs/api.md section 6)."""
+
+    code: str = Field(description="Stable: request.invalid, auth.invalid, conflict, ...")
+    message: str = Field(description="Says what was wrong, in words that can be shown as is")
+    field: str | None = Field(description="The offending field, when there is one")
+    change: ChangeView | None = Field(
+        None, description="For a conflict: the change that got there first"
+    )
+    result: FitResult | None = Field(
+        None, description="For a fit to time that fitted no room: why, room by room"
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every refusal's body, whatever its status."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "A body that cannot be read"},
+    401: {"model": ErrorBody, "description": "No valid join token (or admin key)"},
+    403: {"model": ErrorBody, "description": "This link may not do that"},
+    404: {"model": ErrorBody, "description": "No such event, room, team, link or request"},
+    409: {"model": ErrorBody, "description": "Stale, refused or lost to another change"},
+    413: {"model": ErrorBody, "description": "A body over its cap"},
+    422: {"model": ErrorBody, "description": "A value that breaks the schema or the rules"},
+    503: {"model": ErrorBody, "description": "The database is busy: try again (Retry-After)"},
+}
+"""Declared on every operation: each can answer any of these."""

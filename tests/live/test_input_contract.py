@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from server.wire.schema import render, websocket_schema
 from tests.fakes import FakeClock
 from tests.live.harness import LiveServer, client, make_settings, running_server, set_up_event
 
@@ -193,3 +194,39 @@ async def test_a_sqlite_write_lock_held_elsewhere_answers_503_with_retry_after(
                 assert done.status_code == 200
         finally:
             other.close()
+
+
+async def test_every_operation_declares_every_status_and_the_websocket_schema_is_served(
+    tmp_path: Path,
+) -> None:
+    """Every operation declares every status it can answer, in the error object; the
+    websocket's messages are served as JSON Schema."""
+    settings = make_settings(tmp_path / "o.db")
+    async with running_server(settings, FakeClock()) as server, server.http() as http:
+        spec = (await http.get("/openapi.json")).json()
+        served = (await http.get("/api/ws/schema")).json()
+    operations = [
+        (method, path, operation)
+        for path, item in spec["paths"].items()
+        if path.startswith("/api/")
+        for method, operation in item.items()
+    ]
+    assert len(operations) > 15
+    for method, path, operation in operations:
+        declared = set(operation["responses"])
+        expected = {"400", "401", "403", "404", "409", "413", "422", "503"}
+        assert expected <= declared, (method, path, sorted(declared))
+        refusal = operation["responses"]["409"]["content"]["application/json"]
+        assert refusal["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+    assert served == websocket_schema()
+    client_types = set(served["client_to_server"]["discriminator"]["mapping"])
+    assert {"clock.ping", "room.command", "event.recall", "help.request"} <= client_types
+    assert "resync" in served["server_to_client"]["discriminator"]["mapping"]
+
+
+def test_the_published_websocket_schema_is_the_code_s() -> None:
+    published = Path(__file__).resolve().parents[2] / "docs" / "ws-schema.json"
+    assert published.read_text() == render(), (
+        "docs/ws-schema.json differs from the code: "
+        "python -m server.wire.schema > docs/ws-schema.json"
+    )
