@@ -152,6 +152,10 @@ async def start_ours(
         **os.environ,
         "CONSULT_ADMIN_KEY": ADMIN_KEY,
         "CONSULT_SEND_QUEUE_SIZE": "1024",
+        # The load generator is one address making thousands of calls and connections.
+        "CONSULT_REST_PER_TOKEN": "1000000/minute",
+        "CONSULT_REST_PER_ADDRESS": "1000000/minute",
+        "CONSULT_INVALID_TOKENS_PER_ADDRESS": "1000000/minute",
         **(extra_env or {}),
     }
     command = [

@@ -31,6 +31,7 @@ from server.api.body_limit import CSV_IMPORT_PATH, BodyLimit
 from server.api.deps import AdminDep
 from server.api.headers import SecurityHeaders
 from server.api.schemas import ERROR_RESPONSES
+from server.api.throttle import Throttle
 from server.assets import web_client_dir
 from server.backplane import Backplane, create_backplane
 from server.clock import Clock
@@ -242,6 +243,7 @@ def create_app(
             }
         )
 
+    app.state.throttle = Throttle(settings)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         BodyLimit,

@@ -40,6 +40,17 @@ class Settings(BaseSettings):
         64 * 1024, ge=1024, le=16 * 2**20, description="Largest REST request body"
     )
     max_csv_bytes: int = Field(2 * 2**20, ge=1024, le=64 * 2**20, description="Largest CSV import")
+    rest_per_token: str = Field(
+        "300/minute", description="REST calls one link may make (limits notation)"
+    )
+    rest_per_address: str = Field(
+        "1200/minute", description="REST calls from one client address (limits notation)"
+    )
+    invalid_tokens_per_address: str = Field(
+        "60/minute",
+        description="Attempts with links that are not valid, per client address, before "
+        "every attempt from it is refused for the rest of the window",
+    )
     ws_burst: int = Field(
         30, ge=5, le=10_000, description="Frames a client may send at once on its websocket"
     )

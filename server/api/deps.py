@@ -2,7 +2,9 @@
 
 Rules: routes get the services and the caller through these ``Annotated``
 aliases; the caller is named by ``Authorization: Bearer <join token>``;
-creating events needs ``X-Admin-Key``.
+creating events needs ``X-Admin-Key``. Both go through the throttle
+(``server.api.throttle``): a guessing address is refused before any lookup,
+and an authenticated call counts against its link and its address.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, WebSocket
 
 from server.access import Principal
+from server.api.throttle import Throttle
 from server.errors import Unauthorized
 from server.service import Services
 
@@ -25,14 +28,32 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+def client_address(request: Request | WebSocket) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def get_throttle(request: Request) -> Throttle:
+    throttle: Throttle = request.app.state.throttle
+    return throttle
+
+
 async def get_principal(
+    request: Request,
     services: ServicesDep,
     authorization: Annotated[str | None, Header(description="Bearer <join token>")] = None,
 ) -> Principal:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("send your join token as 'Authorization: Bearer <token>'")
-    return await services.snapshots.authenticate(token.strip())
+    throttle, address = get_throttle(request), client_address(request)
+    throttle.guard(address)
+    try:
+        principal = await services.snapshots.authenticate(token.strip())
+    except Unauthorized:
+        throttle.failed(address)
+        raise
+    throttle.served(token.strip(), address)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -43,7 +64,10 @@ def require_admin(
     x_admin_key: Annotated[str | None, Header(description="The server's admin key")] = None,
 ) -> None:
     expected: str = request.app.state.admin_key
+    throttle, address = get_throttle(request), client_address(request)
+    throttle.guard(address)
     if not x_admin_key or not secrets.compare_digest(x_admin_key, expected):
+        throttle.failed(address)
         raise Unauthorized("creating events needs the server's admin key in the X-Admin-Key header")
 
 

@@ -16,6 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from server.access import Principal
+from server.api.deps import client_address
+from server.api.throttle import Throttle, TooManyRequests
 from server.assets import web_client_dir
 from server.errors import Unauthorized
 from server.service import Services
@@ -53,12 +56,27 @@ async def new_event(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "new_event.html", {"protocols": protocols})
 
 
+async def _principal(request: Request, token: str) -> Principal | HTMLResponse:
+    """The link's holder, or the page to show instead (not valid, or too many tries)."""
+    throttle: Throttle = request.app.state.throttle
+    address = client_address(request)
+    try:
+        throttle.guard(address)
+        return await _services(request).snapshots.authenticate(token)
+    except TooManyRequests as error:
+        page = _invalid(request, error.message, status=429)
+        page.headers["Retry-After"] = str(error.retry_after_seconds)
+        return page
+    except Unauthorized as error:
+        throttle.failed(address)
+        return _invalid(request, error.message)
+
+
 @router.get("/j/{token}", response_class=HTMLResponse)
 async def live_page(request: Request, token: str) -> HTMLResponse:
-    try:
-        principal = await _services(request).snapshots.authenticate(token)
-    except Unauthorized as error:
-        return _invalid(request, error.message)
+    principal = await _principal(request, token)
+    if isinstance(principal, HTMLResponse):
+        return principal
     return templates.TemplateResponse(
         request,
         "live.html",
@@ -68,10 +86,9 @@ async def live_page(request: Request, token: str) -> HTMLResponse:
 
 @router.get("/j/{token}/setup", response_class=HTMLResponse)
 async def setup_page(request: Request, token: str) -> HTMLResponse:
-    try:
-        principal = await _services(request).snapshots.authenticate(token)
-    except Unauthorized as error:
-        return _invalid(request, error.message)
+    principal = await _principal(request, token)
+    if isinstance(principal, HTMLResponse):
+        return principal
     if not principal.is_uber:
         return _invalid(request, "Only uber moderators can set an event up.", status=403)
     return templates.TemplateResponse(request, "setup.html", {"token": token})

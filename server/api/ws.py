@@ -32,8 +32,10 @@ from pydantic import ValidationError
 from starlette.routing import WebSocketRoute
 
 from server.access import Principal
+from server.api.deps import client_address
 from server.api.flood import FrameBudget, Verdict
 from server.api.origin import origin_allowed
+from server.api.throttle import Throttle, TooManyRequests
 from server.errors import ServiceError
 from server.fields import field_path
 from server.hub import Connection
@@ -284,13 +286,22 @@ async def live_channel(websocket: WebSocket) -> None:
         await websocket.close(code=1008)  # before the handshake: the client gets HTTP 403
         return
     await websocket.accept()
+    throttle: Throttle = websocket.app.state.throttle
+    address = client_address(websocket)
     try:
+        throttle.guard(address)
         principal = await services.snapshots.authenticate(token)
     except ServiceError as error:
+        refused = isinstance(error, TooManyRequests)
+        if not refused:
+            throttle.failed(address)
         await websocket.send_text(
             ErrorMessage(code=error.code, message=error.message).model_dump_json()
         )
-        await websocket.close(code=UNAUTHORIZED_CODE, reason="invalid token")
+        if refused:
+            await websocket.close(code=POLICY_CODE, reason="too many attempts")
+        else:
+            await websocket.close(code=UNAUTHORIZED_CODE, reason="invalid token")
         return
     hub = services.context.hub
     connection = Connection(websocket, principal, services.context.settings.send_queue_size)

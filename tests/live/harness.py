@@ -82,6 +82,11 @@ def make_settings(database: Path | None, **overrides: Any) -> Settings:
         # Tests start many servers in one process: freezing each one's objects would keep
         # them all alive; the policy is exercised by its own test and the benchmarks.
         "gc_policy": False,
+        # Tests make many calls from one address, and count on refusals being 401/403:
+        # the limits are tested where they are set low (test_limits.py).
+        "rest_per_token": "100000/minute",
+        "rest_per_address": "100000/minute",
+        "invalid_tokens_per_address": "100000/minute",
         **overrides,
     }
     return Settings(**values)

@@ -53,7 +53,12 @@ async def server_process(
         backplane_url,
         *extra,
     ]
-    environment = {**os.environ, "CONSULT_ADMIN_KEY": ADMIN_KEY}
+    environment = {
+        **os.environ,
+        "CONSULT_ADMIN_KEY": ADMIN_KEY,
+        "CONSULT_REST_PER_ADDRESS": "100000/minute",
+        "CONSULT_INVALID_TOKENS_PER_ADDRESS": "100000/minute",
+    }
     # A file, not a pipe: a pipe nobody reads would stall a server that logs a lot.
     with tempfile.TemporaryFile() as errors:
         process = _start(command, environment, errors)
