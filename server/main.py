@@ -244,13 +244,14 @@ def create_app(
         )
 
     app.state.throttle = Throttle(settings)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         BodyLimit,
         limit_for=lambda path: (
             settings.max_csv_bytes if path == CSV_IMPORT_PATH else settings.max_body_bytes
         ),
     )
+    # Added last, so outermost: every answer gets the headers, a 413 included.
+    app.add_middleware(SecurityHeaders)
     app.include_router(rest.router)
     app.router.routes.append(ws.ROUTE)
     app.include_router(pages.router)

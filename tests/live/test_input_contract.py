@@ -33,9 +33,9 @@ def error_of(reply: httpx.Response) -> dict[str, Any]:
 
 async def raw_request(
     server: LiveServer, path: str, token: str, *, length: int = 0, chunks: int = 0
-) -> tuple[int, bytes]:
+) -> tuple[int, bytes, bytes]:
     """POST headers announcing ``length`` bytes (and send none), or ``chunks`` chunks of
-    4 KiB without a length; returns the status and body of the answer."""
+    4 KiB without a length; returns the status, head and body of the answer."""
     address = urlparse(server.base_url)
     assert address.hostname is not None
     assert address.port is not None
@@ -60,7 +60,7 @@ async def raw_request(
                 for line in head.split(b"\r\n")
                 if line.lower().startswith(b"content-length:")
             )
-            return status, await reader.readexactly(size)
+            return status, head.lower(), await reader.readexactly(size)
     finally:
         writer.close()
         with contextlib.suppress(ConnectionError):
@@ -122,11 +122,12 @@ async def check_input_contract(server: LiveServer) -> None:
         # Bodies are capped before they are read: 64 KiB of JSON, 2 MiB of CSV. A client
         # that announces a larger body is answered before it sends a byte of it.
         for path, length in (("/api/teams", 20 * 2**20), ("/api/teams/import", 20 * 2**20)):
-            status, answer = await raw_request(server, path, setup.uber, length=length)
+            status, head, answer = await raw_request(server, path, setup.uber, length=length)
             assert status == 413
+            assert b"x-content-type-options: nosniff" in head
             assert json.loads(answer)["error"]["code"] == "request.too_large"
         # A body without a length is counted as it comes, and refused past the cap.
-        status, answer = await raw_request(server, "/api/teams", setup.uber, chunks=30)
+        status, _, answer = await raw_request(server, "/api/teams", setup.uber, chunks=30)
         assert status == 413
         message = json.loads(answer)["error"]["message"]
         assert message == "the request body is larger than 65,536 bytes"
