@@ -237,6 +237,8 @@ def create_app(
             {
                 "loop_lag": metrics.lag_summary(),
                 "dropped_clients": hub.dropped_total,
+                "resyncs": hub.resyncs_total,
+                "backplane_reader_restarts": hub.reader_restarts,
                 "scheduler_fired": request.app.state.scheduler.fired,
                 "full_collections": request.app.state.gc.full_collections,
                 "last_full_collection_ms": round(request.app.state.gc.last_pause_ms, 3),

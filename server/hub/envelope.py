@@ -82,6 +82,10 @@ class Audience:
         return member.access in self.access or member.team_id in self.team_ids
 
 
+EVERYONE = Audience()
+"""Every connection of the event."""
+
+
 @functools.lru_cache(maxsize=4096)
 def _header(audience: Audience) -> str:
     """Encoded once per audience: a start of a thousand rooms reuses a thousand headers."""

@@ -51,7 +51,7 @@ from typing import Any
 from server.backplane import Backplane
 from server.hub import envelope
 from server.hub.connection import DROP_CODE, Connection, text_frame
-from server.hub.envelope import Audience, EnvelopeError
+from server.hub.envelope import EVERYONE, Audience, EnvelopeError
 from server.hub.presence import HEARTBEAT_SECONDS, PresenceBook
 from server.hub.reader import Reader, follow
 from server.hub.registry import Registry
@@ -68,7 +68,6 @@ RESYNC_SPREAD_MS = 1000
 """Clients told to resync ask for their snapshots spread over this long."""
 SLOW_DELIVERY_SECONDS = 0.25
 """A fan-out that takes longer than this is logged."""
-EVERYONE = Audience()
 
 
 class Hub:

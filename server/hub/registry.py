@@ -59,9 +59,6 @@ class Registry:
     def of_room(self, event_id: str, room_id: str) -> tuple[Connection, ...]:
         return tuple(self._by_room.get(event_id, {}).get(room_id, ()))
 
-    def events(self) -> list[str]:
-        return [event_id for event_id, connections in self._by_event.items() if connections]
-
     async def deliver(
         self,
         event_id: str,

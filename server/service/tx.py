@@ -33,6 +33,7 @@ from server.domain.records import Event, HelpRequest, Room, Team
 from server.domain.state import RunState
 from server.errors import NotFound
 from server.hub import Audience
+from server.hub.envelope import EVERYONE
 from server.protocols import ProtocolLibrary
 from server.service.room_update import RoomUpdate
 from server.service.setup_cache import SetupCache
@@ -45,7 +46,6 @@ class LostRace(Exception):
     """A compare-and-set found the version moved: roll back and run the attempt again."""
 
 
-EVERYONE = Audience()
 NO_DETAIL: Mapping[str, object] = MappingProxyType({})
 """The detail of a step with nothing to add (one object, so rooms can share their log detail)."""
 SETUP_CHANGED = SetupChanged().model_dump_json()

@@ -80,8 +80,8 @@ class Follower:
         return time.monotonic() - started
 
     def contiguous(self) -> bool:
-        """Whether each applied update was exactly one version after the one before it
-        (or after a snapshot)."""
+        """Whether no update ever skipped a version (updates are applied only when
+        they are the next version, so what was held was always contiguous)."""
         return self.gaps == 0
 
 

@@ -245,6 +245,8 @@ async def test_metrics_and_ops_stats_report_connections_and_loop_lag(tmp_path: P
             assert refused.status_code == 401
             stats = (await http.get("/ops/stats", headers={"X-Admin-Key": ADMIN_KEY})).json()
             assert stats["dropped_clients"] == 0
+            assert stats["resyncs"] == 0
+            assert stats["backplane_reader_restarts"] == 0
             assert stats["loop_lag"]["count"] >= 0
 
 

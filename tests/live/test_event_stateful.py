@@ -66,11 +66,12 @@ from server.domain.protocol import Protocol
 from server.domain.state import RunState, Status
 from server.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError
 from server.hub import Audience
+from server.hub.envelope import EVERYONE
 from server.main import create_app
 from server.scheduler import Scheduler
 from server.service import Services
 from server.service.rooms import ROOM_COMMANDS, build_command
-from server.service.tx import EVERYONE, Tx
+from server.service.tx import Tx
 from server.store import crud
 from server.wire.messages import RoomAction
 from server.wire.team import TeamCreate
