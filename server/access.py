@@ -7,6 +7,12 @@ Rules:
 - Uber moderators see and command every room of their event; a moderator
   commands one room; members and observers only see their room. Members may
   ask for help; observers are read only.
+- Only the admin key, or an uber link the admin allowed to, makes, revokes
+  or rotates uber links; any uber moderator manages the other links. The
+  admin key acts as an uber moderator of one named event (``Principal.admin``)
+  where an operation accepts it.
+- A link stops working when it is revoked, and when its event is over
+  (``expires_at``: the event's main-room time plus the configured grace).
 - A refusal says who the caller is and what the action needed.
 """
 
@@ -43,9 +49,21 @@ class Principal:
     room_id: str | None
     team_id: str | None
     label: str
+    link_id: str = ""
+    """The link this caller came with ("" for the admin key)."""
+    may_mint_uber: bool = False
+    expires_at: float = float("inf")
+    is_admin: bool = False
+
+    @classmethod
+    def admin(cls, event_id: str) -> Principal:
+        """The admin key, acting on one event."""
+        return cls("uber", event_id, None, None, "admin", may_mint_uber=True, is_admin=True)
 
     @property
     def actor(self) -> str:
+        if self.is_admin:
+            return "admin"
         return f"{self.access}:{self.label}" if self.label else self.access
 
     @property
@@ -75,6 +93,16 @@ class Principal:
         if not self.is_uber:
             raise Forbidden(f"only an uber moderator can {what}; this is {link_name(self.access)}")
 
+    def require_uber_links(self, what: str) -> None:
+        """Uber links are made, revoked and rotated by the admin key, or an uber link the
+        admin allowed to."""
+        if not (self.is_admin or (self.is_uber and self.may_mint_uber)):
+            this = "an uber link without that right" if self.is_uber else link_name(self.access)
+            raise Forbidden(
+                f"only the admin key, or an uber link allowed to make uber links, can {what}; "
+                f"this is {this}"
+            )
+
     def require_can_ask_for_help(self) -> None:
         if self.access not in ("member", "moderator") or self.room_id is None:
             raise Forbidden(
@@ -83,8 +111,9 @@ class Principal:
             )
 
 
-def principal_from_grant(row: AccessGrant) -> Principal | None:
-    """The caller a stored token stands for; None for a role this server does not know."""
+def principal_from_grant(row: AccessGrant, *, grace_seconds: float = 0.0) -> Principal | None:
+    """The caller a stored token stands for; None for a role this server does not know.
+    The link expires ``grace_seconds`` after its event's end."""
     if row.role not in ACCESS_ROLES:
         return None
     return Principal(
@@ -93,4 +122,7 @@ def principal_from_grant(row: AccessGrant) -> Principal | None:
         room_id=row.room_id,
         team_id=row.team_id,
         label=row.label,
+        link_id=row.link_id,
+        may_mint_uber=row.may_mint_uber,
+        expires_at=row.event_ends_at + grace_seconds,
     )

@@ -121,31 +121,25 @@ async def create_demo(services: Services) -> DemoLinks:
         main_room_at=now + 5 * 60 + 90 * 60,
         uber_label="Uber moderator 1",
     )
-    uber = Principal(
-        access="uber", event_id=event.id, room_id=None, team_id=None, label="Demo setup"
-    )
+    uber = Principal.admin(event.id)  # the demo is set up with the admin's rights
     added = await services.setup.add_teams(
         uber, [TeamCreate.model_validate(team) for team in DEMO_TEAMS]
     )
     rooms, _ = await services.setup.auto_pair(uber, by="tags")
-    second_uber = await services.setup.create_link(uber, role="uber", label="Uber moderator 2")
+    second_uber = await services.links.create(uber, role="uber", label="Uber moderator 2")
     moderators, members, observers = [], [], []
     teams = {team.id: team for team in added}
     for index, room in enumerate(rooms):
         moderator = MODERATORS[index % len(MODERATORS)]
-        link = await services.setup.create_link(
-            uber, role="moderator", room_id=room.id, label=moderator
-        )
+        link = await services.links.create(uber, role="moderator", room_id=room.id, label=moderator)
         moderators.append(Link(link.role, f"{room.label}: {moderator}", link.url, room.id))
         for team_id in room.team_ids:
             name = teams[team_id].name
-            link = await services.setup.create_link(
+            link = await services.links.create(
                 uber, role="member", room_id=room.id, team_id=team_id, label=name
             )
             members.append(Link(link.role, f"{room.label}: {name}", link.url, room.id, team_id))
-        link = await services.setup.create_link(
-            uber, role="observer", room_id=room.id, label="Observer"
-        )
+        link = await services.links.create(uber, role="observer", room_id=room.id, label="Observer")
         observers.append(Link(link.role, f"{room.label}: observer", link.url, room.id))
     first = Link("uber", "Uber moderator 1", first_uber.url)
     return DemoLinks(event.id, [first, second_uber], moderators, members, observers)

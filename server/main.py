@@ -113,7 +113,7 @@ def create_app(
 
             the_clock = clock or await server_clock(sessions, settings.clock_speed)
             scheduler = Scheduler(the_clock, on_due)
-            hub.schedule.on_due = scheduler.set
+            hub.shared.on_due = scheduler.set
             scheduler.observe_lateness = metrics.transition_lateness.observe
             context = Context(
                 settings=settings,
@@ -129,16 +129,23 @@ def create_app(
             app.state.services = services
             app.state.scheduler = scheduler
 
-            async def reload_deadlines() -> None:
+            async def shared_channel_lost() -> None:
                 count = await _reload_deadlines(services, scheduler)
-                log.warning("scheduler.reloaded", rooms=count, why="the schedule channel was lost")
+                log.warning("scheduler.reloaded", rooms=count, why="the shared channel was lost")
+                await services.principals.recheck()
 
-            hub.schedule.on_gap = reload_deadlines
-            # Following the schedule first, then reading the stored deadlines: a deadline
-            # set by another process in between is seen one way or the other.
-            await hub.schedule.start()
+            hub.shared.on_gap = shared_channel_lost
+            hub.shared.on_revoked = services.principals.revoked
+            # Following the shared channel first, then reading the stored deadlines and
+            # links: a deadline or revocation from another process in between is seen
+            # one way or the other.
+            await hub.shared.start()
             await _reload_deadlines(services, scheduler)
-            await services.snapshots.preload_principals()
+            await services.principals.preload()
+            services.principals.start()
+            resources.push_async_callback(services.principals.stop)
+            services.sightings.start()
+            resources.push_async_callback(services.sightings.stop)
             scheduler.start()
             resources.push_async_callback(scheduler.stop)
             metrics.start()

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
         description="Freeze start-up objects and run full garbage collections only at quiet "
         "moments (server.gc_policy); off in tests that start many servers in one process",
     )
+    link_grace_hours: float = Field(
+        24.0,
+        ge=0,
+        le=24 * 366,
+        description="Hours after an event's main-room time that its links keep working",
+    )
     fit_minimum_seconds: int = Field(60, ge=0, le=600)
     default_recall_seconds: int = Field(60, ge=10, le=120)
 

@@ -2,7 +2,8 @@
 
 Rules: routes get the services and the caller through these ``Annotated``
 aliases; the caller is named by ``Authorization: Bearer <join token>``;
-creating events needs ``X-Admin-Key``. Both go through the throttle
+creating events needs ``X-Admin-Key``, which also manages an event's links
+(``StewardDep``: the admin key with ``?event_id=``, or an uber link). Both go through the throttle
 (``server.api.throttle``): a guessing address is refused before any lookup,
 and an authenticated call counts against its link and its address.
 """
@@ -12,11 +13,11 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, WebSocket
+from fastapi import Depends, Header, Query, Request, WebSocket
 
 from server.access import Principal
 from server.api.throttle import Throttle
-from server.errors import Unauthorized
+from server.errors import BadRequest, Unauthorized
 from server.service import Services
 
 
@@ -48,11 +49,12 @@ async def get_principal(
     throttle, address = get_throttle(request), client_address(request)
     throttle.guard(address)
     try:
-        principal = await services.snapshots.authenticate(token.strip())
+        principal = await services.principals.authenticate(token.strip())
     except Unauthorized:
         throttle.failed(address)
         raise
     throttle.served(token.strip(), address)
+    services.sightings.used(principal.link_id)
     return principal
 
 
@@ -72,3 +74,28 @@ def require_admin(
 
 
 AdminDep = Annotated[None, Depends(require_admin)]
+
+
+async def get_link_steward(
+    request: Request,
+    services: ServicesDep,
+    authorization: Annotated[str | None, Header(description="Bearer <join token>")] = None,
+    x_admin_key: Annotated[
+        str | None, Header(description="The server's admin key (instead of a join token)")
+    ] = None,
+    event_id: Annotated[
+        str | None, Query(description="With the admin key: the event whose links these are")
+    ] = None,
+) -> Principal:
+    """Who manages links: an uber moderator's link, or the admin key for a named event."""
+    if x_admin_key is None:
+        return await get_principal(request, services, authorization)
+    require_admin(request, x_admin_key)
+    if not event_id:
+        raise BadRequest(
+            "with the admin key, name the event: add ?event_id=... to the URL", field="event_id"
+        )
+    return Principal.admin(event_id)
+
+
+StewardDep = Annotated[Principal, Depends(get_link_steward)]

@@ -5,8 +5,9 @@ Rules:
   for members and observers, the room view with controls for a moderator,
   the dashboard for an uber moderator. The token travels in the link's path
   only; the page hands it to its script for the websocket and REST calls.
-- ``/j/{token}/setup`` is the uber moderators' setup page; ``/new`` creates an
-  event with the admin key.
+- ``/j/{token}/setup`` is the uber moderators' setup page, ``/j/{token}/links``
+  their list of issued links (revoke, rotate); ``/new`` creates an event with
+  the admin key.
 - A link that is not valid gets a page that says so (404), not a stack trace.
 """
 
@@ -62,14 +63,17 @@ async def _principal(request: Request, token: str) -> Principal | HTMLResponse:
     address = client_address(request)
     try:
         throttle.guard(address)
-        return await _services(request).snapshots.authenticate(token)
+        principal = await _services(request).principals.authenticate(token)
     except TooManyRequests as error:
         page = _invalid(request, error.message, status=429)
         page.headers["Retry-After"] = str(error.retry_after_seconds)
         return page
     except Unauthorized as error:
         throttle.failed(address)
-        return _invalid(request, error.message)
+        # A revoked or expired link is gone for good; one that never existed is not found.
+        return _invalid(request, error.message, status=404 if error.code == "auth.invalid" else 410)
+    _services(request).sightings.used(principal.link_id)
+    return principal
 
 
 @router.get("/j/{token}", response_class=HTMLResponse)
@@ -92,3 +96,15 @@ async def setup_page(request: Request, token: str) -> HTMLResponse:
     if not principal.is_uber:
         return _invalid(request, "Only uber moderators can set an event up.", status=403)
     return templates.TemplateResponse(request, "setup.html", {"token": token})
+
+
+@router.get("/j/{token}/links", response_class=HTMLResponse)
+async def links_page(request: Request, token: str) -> HTMLResponse:
+    principal = await _principal(request, token)
+    if isinstance(principal, HTMLResponse):
+        return principal
+    if not principal.is_uber:
+        return _invalid(request, "Only uber moderators can manage the event's links.", status=403)
+    return templates.TemplateResponse(
+        request, "links.html", {"token": token, "link_id": principal.link_id}
+    )

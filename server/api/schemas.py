@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     model_validator,
@@ -35,6 +36,9 @@ class EventCreate(_Body):
     protocol_id: str = Field("t4tla-consultancy", examples=["t4tla-consultancy"])
     scheduled_start: AwareDatetime
     main_room_at: AwareDatetime = Field(description="When everyone must be back in the main room")
+    uber_may_mint_uber: StrictBool = Field(
+        False, description="Whether the event's first uber link may make further uber links"
+    )
 
 
 class RoomCreate(_Body):
@@ -53,14 +57,58 @@ class LinkCreate(_Body):
     room_id: str | None = None
     team_id: str | None = None
     label: str = Field("", max_length=120, description="Who the link is for")
+    may_mint_uber: StrictBool = Field(
+        False,
+        description="An uber link that may make, revoke and rotate uber links (admin key only)",
+    )
 
 
 class LinkOut(BaseModel):
+    """A link just made: the only time its URL is shown."""
+
+    id: str
     role: AccessRole
     label: str
     url: str
     room_id: str | None
     team_id: str | None
+    may_mint_uber: bool = False
+    replaces: str | None = Field(None, description="The link this one was issued in place of")
+
+
+LinkStatus = Literal["live", "revoked", "expired"]
+
+
+class LinkInfo(BaseModel):
+    """An issued link as the links page lists it (never its URL)."""
+
+    id: str
+    role: AccessRole
+    label: str
+    room_id: str | None
+    room_label: str | None
+    team_id: str | None
+    team_name: str | None
+    may_mint_uber: bool
+    status: LinkStatus
+    created_at: float = Field(description="Epoch milliseconds")
+    last_seen_at: float | None = Field(description="When the link was last used (epoch ms)")
+    connected: bool = Field(description="Whether the link has a live connection now")
+    expires_at: float = Field(description="When the link stops working with its event (epoch ms)")
+    revoked_at: float | None = Field(description="Epoch milliseconds")
+    revoked_by: str | None
+    replaced_by: str | None = Field(description="The link a rotation issued in its place")
+
+
+class RoleBody(_Body):
+    role: AccessRole
+
+
+class Revoked(BaseModel):
+    revoked: list[str] = Field(description="Ids of the links revoked")
+    kept: list[str] = Field(
+        default_factory=list, description="Ids left alone: the link making the request"
+    )
 
 
 class EventCreated(BaseModel):

@@ -4,7 +4,9 @@ Rules:
 - A page from another site is refused before the handshake (HTTP 403;
   ``server.api.origin``).
 - The token is checked before anything is sent; a bad one gets an ``error``
-  message and close code 4401.
+  message and close code 4401. A link revoked or expired while connected gets
+  the same: an ``error`` (``auth.revoked``, ``auth.expired``) saying why, then
+  4401 (``server.service.principals``).
 - The connection joins the hub before its snapshot is taken (nothing in
   between is missed), then gets the snapshot, then every change.
 - Each frame is validated against the client union; a malformed or unknown
@@ -290,7 +292,7 @@ async def live_channel(websocket: WebSocket) -> None:
     address = client_address(websocket)
     try:
         throttle.guard(address)
-        principal = await services.snapshots.authenticate(token)
+        principal = await services.principals.authenticate(token)
     except ServiceError as error:
         refused = isinstance(error, TooManyRequests)
         if not refused:
@@ -306,6 +308,7 @@ async def live_channel(websocket: WebSocket) -> None:
     hub = services.context.hub
     connection = Connection(websocket, principal, services.context.settings.send_queue_size)
     await hub.join(connection)
+    services.sightings.opened(principal.link_id)
     metrics = websocket.app.state.metrics
     metrics.connections.inc()
     try:
@@ -330,6 +333,7 @@ async def live_channel(websocket: WebSocket) -> None:
     finally:
         await connection.stop()
         await hub.leave(connection)
+        services.sightings.closed(principal.link_id)
         metrics.connections.dec()
 
 

@@ -80,3 +80,18 @@ class AccessGrant:
     room_id: str | None = None
     team_id: str | None = None
     label: str = ""
+    link_id: str = ""
+    """The link's public name (the token itself is never stored)."""
+    created_at: float = 0.0
+    may_mint_uber: bool = False
+    revoked_at: float | None = None
+    revoked_by: str = ""
+    replaced_by: str | None = None
+    event_ends_at: float = float("inf")
+    """When the link's event ends (its main-room time): links expire a grace after it."""
+    last_seen_at: float | None = None
+    online_until: float | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -152,6 +152,20 @@ class Connection:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.websocket.close(code=code, reason=reason), within)
 
+    async def farewell(
+        self, notice: str, code: int, reason: str, grace: float = EVICT_GRACE_SECONDS
+    ) -> bool:
+        """Say why (``notice``), then close for good; True if the transport was aborted.
+
+        Nothing else is sent first: what was pending is dropped, since the
+        person may no longer see it."""
+        self.dropped = True
+        await self.stop()
+        if self.websocket.client_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.websocket.send_text(notice), grace)
+        return await self.evict(code, reason, grace)
+
     async def evict(self, code: int, reason: str, grace: float = EVICT_GRACE_SECONDS) -> bool:
         """Close for good; True if the transport had to be aborted.
 

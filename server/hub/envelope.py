@@ -18,6 +18,9 @@ An envelope is one ``str``: a kind letter, a header line, a newline, a body.
   (a scheduler key such as ``room:ID`` or ``event:ID``, and an instant or
   null). Every process's scheduler learns them, so any process can apply a
   room's timer or end a recall if the one that set it goes away.
+- ``x`` (on the same shared channel) links of an event were revoked: header
+  JSON ``{"process", "event"}``; body JSON ``{"links": [ids], "reason"}``.
+  Every process forgets them and closes their live connections.
 
 Rules: ``Audience`` headers are encoded once per audience and parsed once per
 distinct header (both cached); a malformed envelope raises ``EnvelopeError``
@@ -45,6 +48,10 @@ class Member(Protocol):
     def team_id(self) -> str | None: ...
     @property
     def label(self) -> str: ...
+    @property
+    def link_id(self) -> str: ...
+    @property
+    def expires_at(self) -> float: ...
 
 
 class EnvelopeError(ValueError):
@@ -143,7 +150,17 @@ class ResyncAll:
     process: str
 
 
-Envelope = ForClients | PresencePart | Heartbeat | PresenceQuery | ResyncAll | Schedule
+@dataclass(frozen=True, slots=True)
+class LinksRevoked:
+    process: str
+    event_id: str
+    link_ids: frozenset[str]
+    reason: str
+
+
+Envelope = (
+    ForClients | PresencePart | Heartbeat | PresenceQuery | ResyncAll | Schedule | LinksRevoked
+)
 
 
 def for_clients(payload: str, audience: Audience) -> str:
@@ -152,6 +169,11 @@ def for_clients(payload: str, audience: Audience) -> str:
 
 def schedule(process: str, entries: list[Due]) -> str:
     return f"s{json.dumps({'process': process})}\n{json.dumps(entries, separators=(',', ':'))}"
+
+
+def links_revoked(process: str, event_id: str, link_ids: list[str], reason: str) -> str:
+    header = json.dumps({"process": process, "event": event_id})
+    return f"x{header}\n{json.dumps({'links': sorted(link_ids), 'reason': reason})}"
 
 
 def presence_part(room_id: str, process: str, people: list[dict[str, str]]) -> str:
@@ -194,6 +216,14 @@ def decode(text: str) -> Envelope:
             return ResyncAll(str(meta["process"]))
         if kind == "s":
             return Schedule(str(meta["process"]), [_due(entry) for entry in json.loads(body)])
+        if kind == "x":
+            revoked = json.loads(body)
+            links = revoked["links"]
+            if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
+                raise TypeError("links must be a list of ids")
+            return LinksRevoked(
+                str(meta["process"]), str(meta["event"]), frozenset(links), str(revoked["reason"])
+            )
     except (ValueError, KeyError, TypeError) as error:
         raise EnvelopeError(f"bad {kind!r} envelope {text[:80]!r}: {error}") from error
     raise EnvelopeError(f"unknown envelope kind {kind!r}")

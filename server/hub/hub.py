@@ -26,7 +26,8 @@ Rules:
   scheduler, so a room's timer and an event's recall end are applied even if
   the process that set them goes away (the compare-and-set in the write path
   makes sure only one process applies each). If that channel was lost, the
-  owner reloads every deadline (``server.hub.schedule``).
+  owner reloads every deadline (``server.hub.shared``). Revoked links travel on
+  that channel too: every process closes their connections (``end_where``).
 - Presence is shared per room and process, with heartbeats; a process that
   stops beating is forgotten within ``EXPIRY_SECONDS`` (``server.hub.presence``).
   Changes within ``PRESENCE_DELAY`` are sent as one message per room.
@@ -51,11 +52,11 @@ from typing import Any
 from server.backplane import Backplane
 from server.hub import envelope
 from server.hub.connection import DROP_CODE, Connection, text_frame
-from server.hub.envelope import EVERYONE, Audience, EnvelopeError
+from server.hub.envelope import EVERYONE, Audience, EnvelopeError, Member
 from server.hub.presence import HEARTBEAT_SECONDS, PresenceBook
 from server.hub.reader import Reader, follow
 from server.hub.registry import Registry
-from server.hub.schedule import SharedSchedule
+from server.hub.shared import SharedChannel
 from server.logs import get_logger
 from server.wire.messages import PersonView, PresenceUpdated, Resync
 
@@ -90,8 +91,8 @@ class Hub:
         self.resyncs_total = 0
         self.reader_restarts = 0
         self.on_dropped: Callable[[Connection], None] | None = None
-        self.schedule = SharedSchedule(backplane, self.process, self._restarted)
-        """Every change set's next deadlines, shared with every process."""
+        self.shared = SharedChannel(backplane, self.process, self._restarted)
+        """Every change set's next deadlines, and revoked links, shared with every process."""
 
     # -- publishing --------------------------------------------------------
 
@@ -164,6 +165,39 @@ class Hub:
         if self.on_dropped is not None:
             self.on_dropped(connection)
         self._spawn(self._close_evicted(connection))
+
+    def end_where(
+        self,
+        event_id: str | None,
+        ends: Callable[[Member], bool],
+        *,
+        code: int,
+        reason: str,
+        notice: str,
+    ) -> int:
+        """Close, for a reason of theirs (a revoked or expired link), the connections of
+        ``event_id`` (or of every event) whose member ``ends``: each gets ``notice``, then
+        a close frame with ``code``. Returns how many."""
+        if event_id is None:
+            connections: Iterable[Connection] = self._registry.everyone()
+        else:
+            connections = self._registry.of_event(event_id)
+        ending = [c for c in connections if not c.dropped and ends(c.member)]
+        for connection in ending:
+            connection.dropped = True
+            member = connection.member
+            self._forget(connection)
+            self._presence_changed(member.event_id, member.room_id)
+            log.info(
+                "connection.ended",
+                event_id=member.event_id,
+                room_id=member.room_id,
+                connection=connection.id,
+                link=member.link_id,
+                reason=reason,
+            )
+            self._spawn(connection.farewell(notice, code, reason))
+        return len(ending)
 
     async def _close_evicted(self, connection: Connection) -> None:
         aborted = await connection.evict(DROP_CODE, "too slow: reconnect for a fresh snapshot")
@@ -240,9 +274,9 @@ class Hub:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         self._readers.clear()
-        await self.schedule.stop()
+        await self.shared.stop()
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -303,8 +337,8 @@ class Hub:
                     await self._share_all_presence(event_id)
             case envelope.ResyncAll(process):
                 self._resync_clients(event_id, "a server could not publish a change")
-            case envelope.Schedule():
-                raise EnvelopeError("a schedule on an event's channel")
+            case envelope.Schedule() | envelope.LinksRevoked():
+                raise EnvelopeError("a shared-channel message on an event's channel")
 
     def _resync_clients(self, event_id: str, reason: str) -> None:
         """Tell every local client of the event to fetch a fresh snapshot."""

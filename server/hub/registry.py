@@ -56,6 +56,9 @@ class Registry:
     def of_event(self, event_id: str) -> tuple[Connection, ...]:
         return tuple(self._by_event.get(event_id, ()))
 
+    def everyone(self) -> tuple[Connection, ...]:
+        return tuple(c for connections in self._by_event.values() for c in connections)
+
     def of_room(self, event_id: str, room_id: str) -> tuple[Connection, ...]:
         return tuple(self._by_room.get(event_id, {}).get(room_id, ()))
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 from server.service.context import Context
 from server.service.event_wide import EventActions
 from server.service.help import HelpDesk
+from server.service.links import Link, LinkDesk
+from server.service.principals import Principals
 from server.service.rooms import RoomCommands
-from server.service.setup import EventSetup, Link
+from server.service.setup import EventSetup
 from server.service.setup_cache import SetupCache
+from server.service.sightings import Sightings
 from server.service.snapshot import Snapshots
 from server.service.write_path import WritePath
 
@@ -25,8 +28,11 @@ class Services:
         self.rooms = RoomCommands(self.writes)
         self.event = EventActions(context, self.writes)
         self.help = HelpDesk(self.writes)
-        self.setup = EventSetup(context.settings, context.protocols, self.writes)
+        self.links = LinkDesk(context.settings, context.clock, self.writes)
+        self.setup = EventSetup(context.protocols, self.writes, self.links)
         self.snapshots = Snapshots(context, self.setups)
+        self.principals = Principals(context)
+        self.sightings = Sightings(context, self.writes)
 
     async def on_due(self, keys: list[str]) -> None:
         """The scheduler's callback: events' recall ends, then rooms' timer steps."""

@@ -13,41 +13,31 @@ Rules:
   implementation (seed 000: "matched based on challenge/problem of practice or
   stage of implementation"): the best-matched pairs first, greedily; teams
   left over are reported, to be placed by hand.
-- A join link is shown once, when it is made: only its hash is stored.
+- The event's first uber link is made with it (``server.service.links`` makes
+  every other link).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 
-from server.access import Principal, link_name
+from server.access import Principal
 from server.domain.records import Event, Room, Team
 from server.domain.state import RunState
 from server.errors import BadRequest, NotFound
 from server.protocols import ProtocolLibrary
 from server.service.csv_import import parse_teams_csv
+from server.service.links import Link, LinkDesk
 from server.service.tx import LostRace, Tx
 from server.service.write_path import WritePath
-from server.settings import Settings
 from server.store import crud
-from server.wire.messages import AccessRole
 from server.wire.team import TeamCreate
 
 PairBy = Literal["tags", "stage", "both"]
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    role: AccessRole
-    label: str
-    url: str
-    room_id: str | None = None
-    team_id: str | None = None
 
 
 def match_score(a: Team, b: Team, by: PairBy) -> int:
@@ -78,13 +68,10 @@ def pair_teams(teams: Sequence[Team], by: PairBy) -> tuple[list[tuple[Team, Team
 
 
 class EventSetup:
-    def __init__(self, settings: Settings, protocols: ProtocolLibrary, writes: WritePath) -> None:
-        self.settings = settings
+    def __init__(self, protocols: ProtocolLibrary, writes: WritePath, links: LinkDesk) -> None:
         self.protocols = protocols
         self.writes = writes
-
-    def link_url(self, token: str) -> str:
-        return f"{self.settings.base_url}/j/{token}"
+        self.links = links
 
     async def create_event(
         self,
@@ -94,7 +81,10 @@ class EventSetup:
         scheduled_start: float,
         main_room_at: float,
         uber_label: str = "Uber moderator",
+        uber_may_mint_uber: bool = False,
     ) -> tuple[Event, Link]:
+        """Create an event (the admin's act) and its first uber moderator link, which may
+        make further uber links only if ``uber_may_mint_uber``."""
         if protocol_id not in self.protocols:
             known = ", ".join(protocol.id for protocol in self.protocols)
             raise BadRequest(
@@ -103,7 +93,7 @@ class EventSetup:
         if main_room_at <= scheduled_start:
             raise BadRequest("main_room_at must be after scheduled_start", field="main_room_at")
 
-        async def attempt(tx: Tx) -> tuple[Event, str]:
+        async def attempt(tx: Tx) -> tuple[Event, Link]:
             event = await crud.create_event(
                 tx.session,
                 title=title,
@@ -112,14 +102,13 @@ class EventSetup:
                 main_room_at=main_room_at,
                 now=tx.now,
             )
-            token = await crud.create_token(
-                tx.session, event_id=event.id, role="uber", label=uber_label, now=tx.now
+            link = await self.links.issue(
+                tx, event.id, "uber", None, None, uber_label, uber_may_mint_uber
             )
-            tx.log(event.id, None, "admin", "event.create")
-            return event, token
+            tx.log(event.id, None, "admin", "event.create", detail={"uber_link_id": link.id})
+            return event, link
 
-        event, token = await self.writes.run(attempt, what="the new event")
-        return event, Link("uber", uber_label, self.link_url(token))
+        return await self.writes.run(attempt, what="the new event")
 
     async def list_teams(self, principal: Principal) -> list[Team]:
         principal.require_uber("list every team")
@@ -285,57 +274,3 @@ class EventSetup:
             return rooms, leftovers
 
         return await self.writes.run(attempt, what="the rooms")
-
-    async def create_link(
-        self,
-        principal: Principal,
-        *,
-        role: AccessRole,
-        room_id: str | None = None,
-        team_id: str | None = None,
-        label: str = "",
-    ) -> Link:
-        principal.require_uber("make join links")
-
-        async def attempt(tx: Tx) -> str:
-            if role == "uber":
-                if room_id or team_id:
-                    raise BadRequest(
-                        "an uber moderator link covers the whole event: no room or team"
-                    )
-            else:
-                if room_id is None:
-                    raise BadRequest(f"{link_name(role)} needs a room_id", field="room_id")
-                loaded = await tx.load_room(room_id, event_id=principal.event_id)
-                room = loaded.rooms[0].room
-                if role == "member":
-                    if team_id is None or team_id not in room.team_ids:
-                        raise BadRequest(
-                            "a member link needs the team_id of a team in that room",
-                            field="team_id",
-                        )
-                elif team_id is not None:
-                    raise BadRequest(f"{link_name(role)} takes no team_id", field="team_id")
-                if role == "moderator" and label:
-                    await crud.set_moderator_name(tx.session, room_id=room_id, name=label)
-                    tx.setup_changed(principal.event_id)
-            token = await crud.create_token(
-                tx.session,
-                event_id=principal.event_id,
-                role=role,
-                room_id=room_id,
-                team_id=team_id,
-                label=label,
-                now=tx.now,
-            )
-            tx.log(
-                principal.event_id,
-                room_id,
-                principal.actor,
-                "setup.create_link",
-                detail={"role": role, "team_id": team_id, "label": label},
-            )
-            return token
-
-        token = await self.writes.run(attempt, what="the links")
-        return Link(role, label, self.link_url(token), room_id, team_id)

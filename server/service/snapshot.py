@@ -5,8 +5,8 @@ moderator, else its own), the open help requests of those rooms, who is
 connected to them, the protocol's timeline, and the server's time and clock
 rate so it can render countdowns itself.
 
-Caching, so that a connect storm does not become a database storm:
-- A join token's principal is remembered once read (tokens never change).
+Caching, so that a connect storm does not become a database storm (the
+callers' principals are remembered by ``server.service.principals``):
 - Every room's view of an event is read in one go and shared by every
   snapshot for at most ``SNAPSHOT_TTL`` seconds, and only while the event's
   generation is unchanged: the hub bumps it for every change of the event,
@@ -21,8 +21,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from server.access import Principal, principal_from_grant
-from server.errors import NotFound, Unauthorized
+from server.access import Principal
+from server.errors import NotFound
 from server.service.context import Context
 from server.service.setup_cache import SetupCache
 from server.store import crud
@@ -32,7 +32,6 @@ from server.wire.views import event_view, help_view, room_view
 
 SNAPSHOT_TTL = 1.0
 """Seconds a cached view may be reused (time-derived fields such as drift move)."""
-PRINCIPAL_CACHE_SIZE = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,28 +48,9 @@ class Snapshots:
     def __init__(self, context: Context, setups: SetupCache) -> None:
         self.context = context
         self.setups = setups
-        self._principals: dict[str, Principal] = {}
         self._views: dict[str, _Views] = {}
         self._loading: dict[str, asyncio.Future[_Views]] = {}
         self._timelines: dict[str, dict[str, Any]] = {}
-
-    async def authenticate(self, token: str | None) -> Principal:
-        if not token:
-            raise Unauthorized("a join token is needed: open the link you were given")
-        token_hash = crud.hash_token(token)
-        if (known := self._principals.get(token_hash)) is not None:
-            return known
-        async with self.context.sessions() as session:
-            row = await crud.resolve_token(session, token=token)
-        if row is None:
-            raise Unauthorized("this join link is not valid: ask an uber moderator for a new one")
-        principal = principal_from_grant(row)
-        if principal is None:
-            raise Unauthorized(f"this join link has an unknown role {row.role!r}")
-        if len(self._principals) >= PRINCIPAL_CACHE_SIZE:
-            self._principals.clear()
-        self._principals[token_hash] = principal
-        return principal
 
     async def _load_views(self, event_id: str, now: float) -> _Views:
         """Every room's view of an event, read at once and shared while fresh."""
@@ -121,15 +101,6 @@ class Snapshots:
         )
         self._views[event_id] = views
         return views
-
-    async def preload_principals(self) -> int:
-        """Read every join token once (at start), so connecting needs no query."""
-        async with self.context.sessions() as session:
-            rows = await crud.all_grants(session)
-        for row in rows:
-            if (principal := principal_from_grant(row)) is not None:
-                self._principals[row.token_hash] = principal
-        return len(rows)
 
     def _timeline(self, protocol_id: str) -> dict[str, Any]:
         if protocol_id not in self._timelines:

@@ -9,7 +9,7 @@ publishes.
 
 Rules:
 - Compare-and-sets are written in one order everywhere (events, then rooms in
-  id order, then help requests), so two writers never wait on each other in a
+  id order, then links, then help requests), so two writers never wait on each other in a
   cycle; one that finds the version moved raises ``LostRace``.
 - Every room version step is its own message and its own log row: a timer
   step that was due is recorded before the command that followed it.
@@ -77,6 +77,15 @@ class _EventWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class Revocation:
+    event_id: str
+    link_ids: tuple[str, ...]
+    actor: str
+    reason: str
+    """What the links' holders are told as their connections close."""
+
+
+@dataclass(frozen=True, slots=True)
 class _HelpWrite:
     help_id: str
     before: HelpState
@@ -113,6 +122,7 @@ class Tx:
     _setup_changed: set[str] = field(default_factory=set)
     _details: dict[tuple[int, int], Mapping[str, object]] = field(default_factory=dict)
     publications: list[Publication] = field(default_factory=list)
+    revocations: list[Revocation] = field(default_factory=list)
     schedule: list[tuple[str, float | None]] = field(default_factory=list)
     room_updates: dict[str, RoomUpdate] = field(default_factory=dict)
     """The last ``room.updated`` recorded for each room (its view is built once, on demand)."""
@@ -299,6 +309,14 @@ class Tx:
             )
         )
 
+    def revoke_links(
+        self, event_id: str, link_ids: Sequence[str], *, actor: str, reason: str
+    ) -> None:
+        """Revoke live links: a compare-and-set (live to revoked) each, written with the
+        rest; after the commit every process forgets them and closes their connections."""
+        if link_ids:
+            self.revocations.append(Revocation(event_id, tuple(link_ids), actor, reason))
+
     def setup_changed(self, event_id: str) -> None:
         """Teams, rooms, seats or links changed: raise the event's setup version (so every
         process reads the setup afresh) and tell open pages."""
@@ -341,6 +359,12 @@ class Tx:
             )
             if len(written) != len(writes):
                 raise LostRace(f"{len(writes) - len(written)} room(s)")
+        for revocation in self.revocations:
+            revoked = await crud.revoke_links(
+                session, link_ids=revocation.link_ids, now=self.now, by=revocation.actor
+            )
+            if len(revoked) != len(set(revocation.link_ids)):
+                raise LostRace(f"{len(revocation.link_ids) - len(revoked)} link(s)")
         for help_change in self._help:
             if not await crud.write_help(
                 session,

@@ -10,7 +10,7 @@ Like h11's ``_process_event``, there is one door and nothing goes around it.
 Rules:
 - ``WritePath.run`` gives an attempt one session and one transaction. After
   the attempt it writes every compare-and-set (events first, then rooms in id
-  order, then help requests: one order everywhere, so two writers never wait
+  order, then links, then help requests: one order everywhere, so two writers never wait
   on each other in a cycle) and the log rows of those changes, in the same
   transaction, and commits.
 - A compare-and-set that finds the version moved (another writer got there
@@ -30,6 +30,9 @@ Rules:
   the first clients hear of a change while the rest are still being built.
 - Every room version step is its own message and its own log row: a timer
   step that was due is recorded before the command that followed it.
+- The one other kind of write is an observation (``observe``): when links
+  were last seen. Nothing is decided on it, so it has no version, no log row
+  and no message.
 """
 
 from __future__ import annotations
@@ -118,6 +121,22 @@ class WritePath:
         log.warning("write.gave_up", what=what, attempts=ATTEMPTS)
         raise Conflict(f"{what or 'this'} is changing too fast: try again in a moment")
 
+    async def observe(self, note: Callable[[AsyncSession], Awaitable[None]]) -> bool:
+        """Write an observation nothing is decided on (when links were last seen): in
+        the same queue as changes on SQLite, with no version, no log row and nothing
+        published. False (logged) if the database would not take it now."""
+        try:
+            async with (
+                self._one_at_a_time or contextlib.nullcontext(),
+                self.context.sessions() as session,
+                session.begin(),
+            ):
+                await note(session)
+        except DBAPIError as error:
+            log.warning("write.observation_skipped", error=str(error.orig))
+            return False
+        return True
+
     async def read(self, query: Callable[[AsyncSession], Awaitable[R]]) -> R:
         """A read with no change: one session, nothing written or published."""
         async with self.context.sessions() as session:
@@ -127,6 +146,10 @@ class WritePath:
         for key, due in tx.schedule:
             self.context.schedule(key, due)
         hub = self.context.hub
+        for revocation in tx.revocations:
+            await hub.shared.revoke(
+                revocation.event_id, list(revocation.link_ids), revocation.reason
+            )
         started = time.perf_counter()
         for index, publication in enumerate(tx.publications):
             payload = publication.payload
@@ -138,4 +161,4 @@ class WritePath:
                 started = time.perf_counter()
         # The other processes learn the deadlines after the clients hear of the change:
         # this process has them already, and they are seconds away, not milliseconds.
-        await hub.schedule.share(tx.schedule)
+        await hub.shared.share(tx.schedule)

@@ -118,15 +118,30 @@ class SeatRow(SQLModel, table=True):
 
 
 class AccessTokenRow(SQLModel, table=True):
+    """A join link. ``token_hash`` finds it from the token; ``id`` names it everywhere
+    else (lists, revocation, logs), so nothing but its holder ever needs the token."""
+
     __tablename__ = "access_token"
 
     token_hash: str = Field(primary_key=True)
+    id: str = Field(default_factory=new_id, unique=True)
     event_id: str = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
     role: AccessRoleName = Field(sa_column=enum_column(AccessRoleName, "role"))
     room_id: str | None = Field(default=None, foreign_key="room.id", ondelete="CASCADE")
     team_id: str | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
     label: str = ""
     created_at: float = 0.0
+    may_mint_uber: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    """An uber link the admin allowed to make (and revoke) uber links."""
+    revoked_at: float | None = None
+    """Set once, by the compare-and-set that revokes the link; a revoked link opens nothing."""
+    revoked_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    replaced_by: str | None = None
+    """The id of the link a rotation issued in this one's place."""
+    last_seen_at: float | None = None
+    """When the link was last used (observed in batches, see ``server.service.sightings``)."""
+    online_until: float | None = None
+    """While in the future, the link has an open live connection somewhere."""
 
 
 class CommandLogRow(SQLModel, table=True):

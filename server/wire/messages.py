@@ -51,7 +51,9 @@ class _Message(BaseModel):
 
     _no_nul = model_validator(mode="before")(staticmethod(refuse_nul))
 
-    request_id: str | None = Field(None, max_length=64)
+    request_id: str | None = Field(
+        None, max_length=64, description="Echoed on the reply to this message"
+    )
 
 
 # -- client -> server ------------------------------------------------------------
@@ -65,15 +67,18 @@ class ClockPing(_Message):
 
 
 class SnapshotRequest(_Message):
+    """Ask for a fresh ``snapshot`` (after a version gap, a ``resync`` or a ``setup.changed``)."""
+
     type: Literal["snapshot.request"]
 
 
 class RoomCommand(_Message):
-    """start, pause, resume, next, back, adjust_time (+/- seconds), restart_phase, finish."""
+    """Run one room: start, pause, resume, next, back, adjust_time (+/- seconds),
+    restart_phase or finish."""
 
     type: Literal["room.command"]
-    room_id: str
-    action: RoomAction
+    room_id: str = Field(description="The room to run")
+    action: RoomAction = Field(description="Which actions apply depends on the room's status")
     expected_version: StrictInt = Field(
         ge=0, description="The room version the command was made against"
     )
@@ -94,16 +99,22 @@ def _event_version() -> Any:
 
 
 class StartAll(_Message):
+    """Start every room that has not started, at one instant."""
+
     type: Literal["event.start_all"]
     expected_version: StrictInt | None = _event_version()
 
 
 class PauseAll(_Message):
+    """Pause every running room (overtime included)."""
+
     type: Literal["event.pause_all"]
     expected_version: StrictInt | None = _event_version()
 
 
 class ResumeAll(_Message):
+    """Resume every paused room."""
+
     type: Literal["event.resume_all"]
     expected_version: StrictInt | None = _event_version()
 
@@ -119,7 +130,12 @@ class FitToTime(_Message):
     target: StrictFloat | None = Field(
         None, description="Epoch ms; default: main-room time minus the default recall countdown"
     )
-    minimum_seconds: StrictInt | None = Field(None, ge=0, le=600)
+    minimum_seconds: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=600,
+        description="The shortest a phase may become; default: the server's setting (60)",
+    )
     expected_version: StrictInt | None = _event_version()
 
 
@@ -137,14 +153,16 @@ class BroadcastSend(_Message):
     """A message to every room, one room, or one role."""
 
     type: Literal["broadcast.send"]
-    text: str = Field(min_length=1, max_length=500)
-    room_id: str | None = None
+    text: str = Field(min_length=1, max_length=500, description="The message")
+    room_id: str | None = Field(None, description="One room; default: every room")
     role: str | None = Field(None, description="A protocol role id, or moderator/member/observer")
 
 
 class HelpRequest(_Message):
+    """Ask for an uber moderator (a room's moderator or a team member)."""
+
     type: Literal["help.request"]
-    message: str = Field("", max_length=500)
+    message: str = Field("", max_length=500, description="What the help is for")
 
 
 def _help_version() -> Any:
@@ -159,14 +177,18 @@ def _help_version() -> Any:
 
 
 class HelpClaim(_Message):
+    """An uber moderator takes a help request on."""
+
     type: Literal["help.claim"]
-    help_id: str
+    help_id: str = Field(description="The help request's id")
     expected_version: StrictInt | None = _help_version()
 
 
 class HelpResolve(_Message):
+    """An uber moderator closes a help request (claimed or not)."""
+
     type: Literal["help.resolve"]
-    help_id: str
+    help_id: str = Field(description="The help request's id")
     expected_version: StrictInt | None = _help_version()
 
 
@@ -283,64 +305,93 @@ class YouView(BaseModel):
 
 # -- server -> client ---------------------------------------------------------------
 
+_ACTOR = (
+    "Who made the change: '<access>:<label>' (the access role alone for a link without a "
+    "label), or 'timer'"
+)
+
 
 class Snapshot(BaseModel):
+    """Everything the connection may see, at one instant."""
+
     type: Literal["snapshot"] = "snapshot"
-    request_id: str | None = None
+    request_id: str | None = Field(
+        None, description="The snapshot.request's request_id; null in the snapshot sent on connect"
+    )
     server_time: float = Field(description="Epoch ms when the snapshot was made")
     clock_rate: float = Field(description="Server clock speed (1 normally; 60 in a x60 rehearsal)")
-    you: YouView
+    you: YouView = Field(description="Who this link is")
     event: EventView
-    rooms: list[RoomView]
-    protocol: dict[str, Any] = Field(
-        description="The protocol timeline (as `consult protocols show --json`)"
+    rooms: list[RoomView] = Field(
+        description="Every room for an uber moderator (in room order), else the caller's room"
     )
-    help: list[HelpView]
-    presence: dict[str, list[PersonView]]
+    protocol: dict[str, Any] = Field(
+        description="The protocol timeline (as `consult protocols show <id> --json`)"
+    )
+    help: list[HelpView] = Field(
+        description="The open and claimed help requests of the rooms the caller may see"
+    )
+    presence: dict[str, list[PersonView]] = Field(
+        description="Who is connected to each room the caller may see, by room id; "
+        "a room nobody has joined may be absent"
+    )
 
 
 class RoomUpdated(BaseModel):
+    """A room changed (a room command, an event-wide action or the timer)."""
+
     type: Literal["room.updated"] = "room.updated"
-    room: RoomView
+    room: RoomView = Field(description="The room after the change, with its new version")
     events: list[str] = Field(description="Domain events, e.g. phase.started, run.paused")
-    actor: str
+    actor: str = Field(description=_ACTOR)
 
 
 class EventUpdated(BaseModel):
     """The event changed: ``event.version`` is one more than the last one."""
 
     type: Literal["event.updated"] = "event.updated"
-    event: EventView
-    actor: str = ""
+    event: EventView = Field(description="The event after the change")
+    actor: str = Field("", description=_ACTOR)
 
 
 class ClockPong(BaseModel):
+    """The answer to a ``clock.ping``."""
+
     type: Literal["clock.pong"] = "clock.pong"
-    request_id: str | None = None
-    client_time: float
-    server_time: float
-    clock_rate: float
+    request_id: str | None = Field(None, description="The ping's request_id")
+    client_time: float = Field(description="The ping's client_time, echoed")
+    server_time: float = Field(description="The server's clock when answering, epoch ms")
+    clock_rate: float = Field(description="Server clock speed (1 normally; 60 in a x60 rehearsal)")
 
 
 class BroadcastMessage(BaseModel):
+    """A message from an uber moderator."""
+
     type: Literal["broadcast.message"] = "broadcast.message"
-    id: str
+    id: str = Field(description="The broadcast's id, as returned to its sender")
     text: str
-    sender: str
-    room_id: str | None
-    role: str | None
-    at: float
+    sender: str = Field(description="The uber moderator's link label, else 'Uber moderator'")
+    room_id: str | None = Field(description="The room it was sent to; null for every room")
+    role: str | None = Field(description="The role it was sent to; null for everyone")
+    at: float = Field(description="Epoch ms")
 
 
 class HelpUpdated(BaseModel):
+    """A help request was made, claimed or resolved."""
+
     type: Literal["help.updated"] = "help.updated"
     help: HelpView
 
 
 class PresenceUpdated(BaseModel):
+    """Someone joined or left a room."""
+
     type: Literal["presence.updated"] = "presence.updated"
     room_id: str
-    people: list[PersonView]
+    people: list[PersonView] = Field(
+        description="Everyone connected to the room now, one entry per connection "
+        "(uber moderators are not counted)"
+    )
 
 
 class Resync(BaseModel):
@@ -349,8 +400,8 @@ class Resync(BaseModel):
     below ``spread_ms`` so that thousands of clients do not ask at one instant."""
 
     type: Literal["resync"] = "resync"
-    reason: str
-    spread_ms: int = Field(ge=0)
+    reason: str = Field(description="Why, in words (for logs, not for people)")
+    spread_ms: int = Field(ge=0, description="The longest to wait before asking, in ms")
 
 
 class SetupChanged(BaseModel):
@@ -429,17 +480,23 @@ CommandResult = Annotated[
 
 
 class CommandOk(BaseModel):
+    """A command succeeded (sent to its sender only)."""
+
     type: Literal["command.ok"] = "command.ok"
-    request_id: str | None
-    detail: CommandResult
+    request_id: str | None = Field(description="The command's request_id")
+    detail: CommandResult = Field(description="The result; its kind is the command's type")
 
 
 class ErrorMessage(BaseModel):
+    """A frame was refused (or, on connect, the token); nothing changed."""
+
     type: Literal["error"] = "error"
-    code: str
-    message: str
-    request_id: str | None = None
-    field: str | None = None
+    code: str = Field(description="What went wrong, e.g. command.stale, message.invalid")
+    message: str = Field(description="Written for a person; can be shown as is")
+    request_id: str | None = Field(
+        None, description="The refused frame's request_id, when it could be read"
+    )
+    field: str | None = Field(None, description="The offending field, if there is one")
     change: ChangeView | None = Field(
         None, description="For a conflict: the change that got there first"
     )

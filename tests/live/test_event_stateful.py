@@ -330,7 +330,7 @@ class EventMachine(RuleBasedStateMachine):
 
     async def _set_up(self, rooms: int, minutes: int) -> None:
         setup = self.services.setup
-        authenticate = self.services.snapshots.authenticate
+        authenticate = self.services.principals.authenticate
         now = self.clock.now()
         event, link = await setup.create_event(
             title="Stateful",
@@ -341,7 +341,9 @@ class EventMachine(RuleBasedStateMachine):
         )
         self.event_id = event.id
         first = await authenticate(token_of(link.url))
-        second_link = await setup.create_link(first, role="uber", label="Uber 2")
+        second_link = await self.services.links.create(
+            Principal.admin(event.id), role="uber", label="Uber 2"
+        )
         self.ubers = [first, await authenticate(token_of(second_link.url))]
         teams = await setup.add_teams(
             first,
@@ -355,11 +357,11 @@ class EventMachine(RuleBasedStateMachine):
                 first, team_ids=[teams[2 * index].id, teams[2 * index + 1].id]
             )
             self.room_ids.append(room.id)
-            moderator = await setup.create_link(
+            moderator = await self.services.links.create(
                 first, role="moderator", room_id=room.id, label=f"Mod {index}"
             )
             self.moderators.append(await authenticate(token_of(moderator.url)))
-            member = await setup.create_link(
+            member = await self.services.links.create(
                 first,
                 role="member",
                 room_id=room.id,

@@ -162,12 +162,12 @@ async def test_a_lost_backplane_is_resubscribed_and_every_client_resyncs(tmp_pat
                 line.get("event_id") or line["channel"]
                 for line in happenings(logs, "backplane.lost")
             }
-            assert lost == {setup.event_id, "consult.schedule"}
+            assert lost == {setup.event_id, "consult.shared"}
             recovered = [
                 line.get("event_id") or line["channel"]
                 for line in happenings(logs, "backplane.recovered")
             ]
-            assert sorted(recovered) == sorted([setup.event_id, "consult.schedule"])
+            assert sorted(recovered) == sorted([setup.event_id, "consult.shared"])
             assert happenings(logs, "scheduler.reloaded")
             assert happenings(logs, "backplane.publish_failed")
 

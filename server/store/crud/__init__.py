@@ -12,6 +12,7 @@ Rules:
   whether it did. Inserts of new things are the only other writes.
 - Access tokens are random (256 bits) and stored only as their SHA-256 hash;
   the raw token exists once, in the value returned to whoever created it.
+  Revoking links is their compare-and-set (live to revoked, once).
 
 One module per kind of thing stored (events, setup, rooms, log, tokens, help,
 the clock anchor), ``reads`` for what a change loads in one go and ``rows``
@@ -51,7 +52,16 @@ from server.store.crud.setup import (
     seated_team_ids,
     set_moderator_name,
 )
-from server.store.crud.tokens import all_grants, create_token, resolve_token
+from server.store.crud.tokens import (
+    create_token,
+    list_links,
+    live_grants,
+    note_sightings,
+    resolve_token,
+    revoke_links,
+    revoked_since,
+    set_replacement,
+)
 
 __all__ = [
     "Loaded",
@@ -60,7 +70,6 @@ __all__ = [
     "StateWrite",
     "StoredRoom",
     "add_teams",
-    "all_grants",
     "append_logs",
     "bump_setup_version",
     "create_event",
@@ -76,17 +85,23 @@ __all__ = [
     "hash_token",
     "hold_requester",
     "list_help_requests",
+    "list_links",
     "list_teams",
+    "live_grants",
     "load_event_states",
     "load_setup",
     "load_states",
+    "note_sightings",
     "put_clock_anchor",
     "read_log",
     "resolve_token",
+    "revoke_links",
+    "revoked_since",
     "room_count",
     "rooms_with_deadlines",
     "seated_team_ids",
     "set_moderator_name",
+    "set_replacement",
     "write_event",
     "write_help",
     "write_rooms",

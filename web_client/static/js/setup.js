@@ -143,9 +143,14 @@ document.getElementById("make-links").addEventListener("click", async () => {
     }
     await makeLink({ role: "observer", room_id: room.id, label: "Observer" }, `${room.label}: observer`);
   }
-  await makeLink({ role: "uber", label: "Uber moderator" }, "Another uber moderator");
   await refresh();
 });
+
+// Only the admin key, or an uber link the admin allowed to, makes uber links: the
+// server says so if this link may not.
+document.getElementById("make-uber-link").addEventListener("click", () =>
+  makeLink({ role: "uber", label: "Uber moderator" }, "Another uber moderator"),
+);
 
 document.getElementById("print-links").addEventListener("click", () => window.print());
 
