@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import SecretStr
 
+from server.links_cli import links_app
 from server.protocols import ProtocolFileError, load_protocol_file, shipped_library
 from server.wire.timeline import clock, render_text, timeline
 
@@ -36,6 +37,7 @@ db_app = typer.Typer(
     help="The database: schema upgrades and the rehearsal clock.", no_args_is_help=True
 )
 app.add_typer(db_app, name="db")
+app.add_typer(links_app, name="links")
 
 DbOption = Annotated[
     str | None,

@@ -45,7 +45,7 @@ function showConnection(status, delay) {
     connecting: "Connecting…",
     open: "Connected",
     reconnecting: delay !== undefined ? `Reconnecting in ${Math.ceil(delay / 1000)} s…` : "Reconnecting…",
-    refused: "This link is not valid",
+    refused: "This link no longer works",
   }[status] ?? status;
 }
 
