@@ -25,6 +25,7 @@ form.addEventListener("submit", async (event) => {
       protocol_id: data.get("protocol_id"),
       scheduled_start: new Date(data.get("scheduled_start")).toISOString(),
       main_room_at: new Date(data.get("main_room_at")).toISOString(),
+      uber_may_mint_uber: data.get("uber_may_mint_uber") === "on",
     }),
   });
   const body = await response.json();
