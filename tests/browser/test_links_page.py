@@ -29,6 +29,7 @@ async def test_the_links_page_lists_revokes_and_rotates_links(
         links = await browser.new_page()
         await links.set_viewport_size(WIDTHS[width])  # type: ignore[arg-type]
         links.on("dialog", accept)
+        await server.services.sightings.flush()  # as every 5 s: the member's page is open
         await links.goto(f"{base}/j/{setup.uber}/links")
         # The uber link, and per room a moderator, two members and an observer.
         rows = links.locator("#links tbody tr")
@@ -42,6 +43,7 @@ async def test_the_links_page_lists_revokes_and_rotates_links(
         member_link = (await server.services.principals.authenticate(setup.members[0][0])).link_id
         member_row = links.locator(f"#links tbody tr[data-link='{member_link}']")
         await expect(member_row).to_contain_text("Team 1A")
+        await expect(member_row.locator("td.connected")).to_have_text("Yes")
         await member_row.get_by_role("button", name="Revoke the link of").click()
         await expect(links.locator("#status")).to_contain_text("Revoked the link of")
         # The member's open page stops at once and says why.

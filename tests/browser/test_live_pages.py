@@ -14,7 +14,14 @@ from server.protocols import shipped_library
 from tests.browser.pages import IMPLIED_RECALL_ZERO, implied_zero, open_live, text
 from tests.browser.test_accessibility_and_views import blocking_violations
 from tests.fakes import FlakyBackplane
-from tests.live.harness import free_port, make_settings, running_server, set_up_event, token_of
+from tests.live.harness import (
+    ADMIN_KEY,
+    free_port,
+    make_settings,
+    running_server,
+    set_up_event,
+    token_of,
+)
 
 CONSULTANCY = shipped_library().get("t4tla-consultancy")
 
@@ -150,8 +157,13 @@ async def test_two_uber_moderators_recalling_at_once_give_one_recall_and_a_clear
     refusal is accessible."""
     async with running_server(make_settings(tmp_path / "b.db"), SystemClock()) as server:
         setup = await set_up_event(server, rooms=2)
-        async with server.http(setup.uber) as http:
-            second = await http.post("/api/links", json={"role": "uber", "label": "Uber 2"})
+        async with server.http() as http:  # uber links come from the admin key
+            second = await http.post(
+                "/api/links",
+                params={"event_id": setup.event_id},
+                headers={"X-Admin-Key": ADMIN_KEY},
+                json={"role": "uber", "label": "Uber 2"},
+            )
         one = await open_live(await browser.new_page(), link(server.base_url, setup.uber))
         two = await open_live(
             await browser.new_page(), link(server.base_url, token_of(second.json()["url"]))
