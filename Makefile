@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck layers pytest jstest fmt clean screenshots bench
+.PHONY: run test check lint typecheck layers pytest jstest fmt clean screenshots bench fuzz
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ jstest:
 	node --test tests/js/
 
 test: check jstest pytest
+
+# The REST API against its OpenAPI document (schemathesis, every check, stateful too)
+# with many more examples than make test's 20 per operation: about ten minutes.
+fuzz: $(STAMP)
+	CONSULT_FUZZ_EXAMPLES=300 CONSULT_FUZZ_STEPS=15 $(BIN)/pytest -q tests/contract
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

@@ -83,8 +83,8 @@ def _call(
     except ValueError:
         _fail(f"the server answered {response.status_code} without JSON")
     if response.is_error:
-        error = data.get("error", {}) if isinstance(data, dict) else {}
-        _fail(error.get("message") or f"the server answered {response.status_code}")
+        refusal = data.get("error", {}) if isinstance(data, dict) else {}
+        _fail(refusal.get("message") or f"the server answered {response.status_code}")
     return data
 
 

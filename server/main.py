@@ -26,7 +26,7 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
 from server import logs
-from server.api import pages, rest, ws
+from server.api import openapi, pages, rest, ws
 from server.api.body_limit import CSV_IMPORT_PATH, BodyLimit
 from server.api.deps import AdminDep
 from server.api.headers import SecurityHeaders
@@ -169,6 +169,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+
+    openapi.refine(app, lambda: (protocol.id for protocol in protocols or shipped_library()))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:

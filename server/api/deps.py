@@ -13,7 +13,8 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request, WebSocket
+from fastapi import Depends, Query, Request, WebSocket
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from server.access import Principal
 from server.api.throttle import Throttle
@@ -38,22 +39,38 @@ def get_throttle(request: Request) -> Throttle:
     return throttle
 
 
+JOIN_TOKEN = HTTPBearer(
+    auto_error=False,
+    scheme_name="joinToken",
+    description="A join link's token (its last path part)",
+)
+ADMIN_KEY = APIKeyHeader(
+    name="X-Admin-Key",
+    auto_error=False,
+    scheme_name="adminKey",
+    description="The server's admin key",
+)
+"""Declared as OpenAPI security schemes, so clients and contract tests know which
+operation takes which; both are checked here, with our own error answers."""
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(JOIN_TOKEN)]
+AdminKey = Annotated[str | None, Depends(ADMIN_KEY)]
+
+
 async def get_principal(
-    request: Request,
-    services: ServicesDep,
-    authorization: Annotated[str | None, Header(description="Bearer <join token>")] = None,
+    request: Request, services: ServicesDep, credentials: Credentials = None
 ) -> Principal:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = credentials.credentials.strip() if credentials is not None else ""
+    if not token:
         raise Unauthorized("send your join token as 'Authorization: Bearer <token>'")
     throttle, address = get_throttle(request), client_address(request)
     throttle.guard(address)
     try:
-        principal = await services.principals.authenticate(token.strip())
+        principal = await services.principals.authenticate(token)
     except Unauthorized:
         throttle.failed(address)
         raise
-    throttle.served(token.strip(), address)
+    throttle.served(token, address)
     services.sightings.used(principal.link_id)
     return principal
 
@@ -61,10 +78,7 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_admin(
-    request: Request,
-    x_admin_key: Annotated[str | None, Header(description="The server's admin key")] = None,
-) -> None:
+def require_admin(request: Request, x_admin_key: AdminKey = None) -> None:
     expected: str = request.app.state.admin_key
     throttle, address = get_throttle(request), client_address(request)
     throttle.guard(address)
@@ -79,17 +93,15 @@ AdminDep = Annotated[None, Depends(require_admin)]
 async def get_link_steward(
     request: Request,
     services: ServicesDep,
-    authorization: Annotated[str | None, Header(description="Bearer <join token>")] = None,
-    x_admin_key: Annotated[
-        str | None, Header(description="The server's admin key (instead of a join token)")
-    ] = None,
+    credentials: Credentials = None,
+    x_admin_key: AdminKey = None,
     event_id: Annotated[
         str | None, Query(description="With the admin key: the event whose links these are")
     ] = None,
 ) -> Principal:
     """Who manages links: an uber moderator's link, or the admin key for a named event."""
     if x_admin_key is None:
-        return await get_principal(request, services, authorization)
+        return await get_principal(request, services, credentials)
     require_admin(request, x_admin_key)
     if not event_id:
         raise BadRequest(

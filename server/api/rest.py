@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 
 from server.api.deps import AdminDep, PrincipalDep, ServicesDep, StewardDep
+from server.api.openapi import ROOM_COMMAND_OPERATION, SNAPSHOT_LINKS
 from server.api.schemas import (
     ERROR_RESPONSES,
     BroadcastBody,
@@ -139,7 +140,7 @@ async def create_event(body: EventCreate, services: ServicesDep, _: AdminDep) ->
     return EventCreated(id=event.id, uber_link=link_out(link))
 
 
-@router.get("/me", tags=["live"])
+@router.get("/me", tags=["live"], responses={200: {"links": SNAPSHOT_LINKS}})
 async def snapshot(principal: PrincipalDep, services: ServicesDep) -> Snapshot:
     """Everything the caller may see now (the same snapshot as on the websocket)."""
     return await services.snapshots.snapshot(principal)
@@ -246,7 +247,7 @@ async def rotate_link(link_id: str, steward: StewardDep, services: ServicesDep) 
 # -- live ----------------------------------------------------------------------------
 
 
-@router.post("/rooms/{room_id}/commands", tags=["live"])
+@router.post("/rooms/{room_id}/commands", tags=["live"], operation_id=ROOM_COMMAND_OPERATION)
 async def room_command(
     room_id: str, body: RoomCommandBody, principal: PrincipalDep, services: ServicesDep
 ) -> RoomView:

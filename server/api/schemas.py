@@ -6,16 +6,17 @@ are epoch milliseconds, like on the websocket. Unknown fields are refused.
 
 from __future__ import annotations
 
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar, get_args
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StrictBool,
     StrictFloat,
-    StrictInt,
     model_validator,
 )
 
@@ -23,6 +24,29 @@ from server.fields import refuse_nul
 from server.wire.messages import AccessRole, ChangeView, FitResult, RoomAction
 
 T = TypeVar("T")
+
+
+def _whole(value: object) -> object:
+    """JSON Schema's integer includes 3.0: take it as 3 (strings and booleans stay refused)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float):
+        raise ValueError("expected an ISO 8601 date-time with a time zone, not a number")
+    return value
+
+
+# Integers as JSON Schema means them: 3 and 3.0, never "3" or true. The bounds sit inside
+# the type (before the validator, which pydantic applies first), so the schema of an
+# optional field keeps them as minimum and maximum.
+Version = Annotated[int, Strict(), Field(ge=0), BeforeValidator(_whole)]
+RecallSeconds = Annotated[int, Strict(), Field(ge=10, le=120), BeforeValidator(_whole)]
+MinimumSeconds = Annotated[int, Strict(), Field(ge=0, le=600), BeforeValidator(_whole)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
+"""An ISO 8601 date-time with a time zone; a bare number is refused, as the schema says."""
 
 
 class _Body(BaseModel):
@@ -34,15 +58,23 @@ class _Body(BaseModel):
 class EventCreate(_Body):
     title: str = Field(min_length=1, max_length=200)
     protocol_id: str = Field("t4tla-consultancy", examples=["t4tla-consultancy"])
-    scheduled_start: AwareDatetime
-    main_room_at: AwareDatetime = Field(description="When everyone must be back in the main room")
+    scheduled_start: Instant = Field(examples=["2027-03-01T15:00:00Z"])
+    main_room_at: Instant = Field(
+        description="When everyone must be back in the main room; after scheduled_start",
+        examples=["2027-03-01T16:30:00Z"],
+    )
     uber_may_mint_uber: StrictBool = Field(
         False, description="Whether the event's first uber link may make further uber links"
     )
 
 
 class RoomCreate(_Body):
-    team_ids: list[str] = Field(min_length=1, max_length=10, description="Teams in seat order")
+    team_ids: list[str] = Field(
+        min_length=1,
+        max_length=10,
+        description="Teams in seat order, each once",
+        json_schema_extra={"uniqueItems": True},
+    )
     label: str | None = Field(None, max_length=80)
     video_room: str = Field("", max_length=80, examples=["Breakout 3"])
     moderator_name: str = Field("", max_length=120)
@@ -52,15 +84,40 @@ class PairRequest(_Body):
     by: Literal["tags", "stage", "both"] = "both"
 
 
-class LinkCreate(_Body):
-    role: AccessRole
-    room_id: str | None = None
-    team_id: str | None = None
+class _LinkCreate(_Body):
     label: str = Field("", max_length=120, description="Who the link is for")
+
+
+class UberLinkCreate(_LinkCreate):
+    """An uber moderator's link: the whole event."""
+
+    role: Literal["uber"]
+    room_id: None = None
+    team_id: None = None
     may_mint_uber: StrictBool = Field(
-        False,
-        description="An uber link that may make, revoke and rotate uber links (admin key only)",
+        False, description="May make, revoke and rotate uber links (admin key only)"
     )
+
+
+class RoomLinkCreate(_LinkCreate):
+    """A room moderator's or an observer's link: one room."""
+
+    role: Literal["moderator", "observer"]
+    room_id: str
+    team_id: None = None
+
+
+class MemberLinkCreate(_LinkCreate):
+    """A team member's link: a room, and a team seated in it."""
+
+    role: Literal["member"]
+    room_id: str
+    team_id: str
+
+
+LinkCreate = Annotated[
+    UberLinkCreate | RoomLinkCreate | MemberLinkCreate, Field(discriminator="role")
+]
 
 
 class LinkOut(BaseModel):
@@ -116,16 +173,28 @@ class EventCreated(BaseModel):
     uber_link: LinkOut
 
 
-class RoomCommandBody(_Body):
-    action: RoomAction
-    expected_version: StrictInt = Field(ge=0)
-    seconds: StrictFloat | None = None
+class AdjustTimeBody(_Body):
+    action: Literal["adjust_time"]
+    expected_version: Version
+    seconds: StrictFloat = Field(description="Seconds to add to the phase (negative: remove)")
+
+
+PlainAction = Literal["start", "pause", "resume", "next", "back", "restart_phase", "finish"]
+assert {*get_args(PlainAction), "adjust_time"} == set(get_args(RoomAction)), "every room action"
+
+
+class PlainCommandBody(_Body):
+    action: PlainAction
+    expected_version: Version
+    seconds: None = None
+
+
+RoomCommandBody = Annotated[AdjustTimeBody | PlainCommandBody, Field(discriminator="action")]
 
 
 def _expected_version(what: str) -> int | None:
     return Field(
         None,
-        ge=0,
         description=f"The {what} version the action was made against: refused with 409 "
         "`conflict` if it has changed since. Without it, the version the server first reads.",
     )
@@ -134,28 +203,26 @@ def _expected_version(what: str) -> int | None:
 class EventActionBody(_Body):
     """Optional body of start-all, pause-all and resume-all."""
 
-    expected_version: StrictInt | None = _expected_version("event")
+    expected_version: Version | None = _expected_version("event")
 
 
 class RecallBody(_Body):
-    seconds: StrictInt | None = Field(
-        None, ge=10, le=120, description="Default: the server's setting (60)"
-    )
-    expected_version: StrictInt | None = _expected_version("event")
+    seconds: RecallSeconds | None = Field(None, description="Default: the server's setting (60)")
+    expected_version: Version | None = _expected_version("event")
 
 
 class FitBody(_Body):
-    target: AwareDatetime | None = Field(
+    target: Instant | None = Field(
         None, description="Default: main-room time minus the recall countdown"
     )
-    minimum_seconds: StrictInt | None = Field(None, ge=0, le=600)
-    expected_version: StrictInt | None = _expected_version("event")
+    minimum_seconds: MinimumSeconds | None = None
+    expected_version: Version | None = _expected_version("event")
 
 
 class HelpMoveBody(_Body):
     """Optional body of a help claim or resolve."""
 
-    expected_version: StrictInt | None = _expected_version("help request")
+    expected_version: Version | None = _expected_version("help request")
 
 
 class BroadcastBody(_Body):
@@ -203,6 +270,7 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+_RETRY_AFTER = {"description": "Seconds to wait", "schema": {"type": "integer"}}
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody, "description": "A body that cannot be read"},
     401: {"model": ErrorBody, "description": "No valid join token (or admin key)"},
@@ -211,6 +279,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     409: {"model": ErrorBody, "description": "Stale, refused or lost to another change"},
     413: {"model": ErrorBody, "description": "A body over its cap"},
     422: {"model": ErrorBody, "description": "A value that breaks the schema or the rules"},
-    503: {"model": ErrorBody, "description": "The database is busy: try again (Retry-After)"},
+    429: {
+        "model": ErrorBody,
+        "description": "Too many requests from this link or address",
+        "headers": {"Retry-After": _RETRY_AFTER},
+    },
+    503: {
+        "model": ErrorBody,
+        "description": "The database is busy: try again",
+        "headers": {"Retry-After": _RETRY_AFTER},
+    },
 }
 """Declared on every operation: each can answer any of these."""

@@ -69,6 +69,7 @@ from server.wire.messages import (
 log = get_logger(__name__)
 
 UNAUTHORIZED_CODE = 4401
+CLOSE_REASONS = {"auth.revoked": "link revoked", "auth.expired": "link expired"}
 POLICY_CODE = 1008  # policy violation: a client that keeps flooding after being told
 
 
@@ -303,7 +304,8 @@ async def live_channel(websocket: WebSocket) -> None:
         if refused:
             await websocket.close(code=POLICY_CODE, reason="too many attempts")
         else:
-            await websocket.close(code=UNAUTHORIZED_CODE, reason="invalid token")
+            reason = CLOSE_REASONS.get(error.code, "invalid token")
+            await websocket.close(code=UNAUTHORIZED_CODE, reason=reason)
         return
     hub = services.context.hub
     connection = Connection(websocket, principal, services.context.settings.send_queue_size)

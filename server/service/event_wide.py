@@ -326,7 +326,7 @@ class EventActions:
         protocol = self.context.protocols.get(loaded.events[event_id].protocol_id)
         if role not in protocol.role_ids:
             known = ", ".join(sorted(ACCESS_ROLES | set(protocol.role_ids)))
-            raise BadRequest(f"unknown role {role!r}; expected one of: {known}", field="role")
+            raise NotFound(f"unknown role {role!r}; expected one of: {known}", field="role")
         if role == protocol.room.moderator:
             return Audience(room_id=room_id, access=frozenset({"moderator", "uber"}))
         team_ids: set[str] = set()

@@ -137,7 +137,7 @@ class LinkDesk:
         team_id: str | None,
     ) -> None:
         if role == "uber":
-            if room_id or team_id:
+            if room_id is not None or team_id is not None:
                 raise BadRequest("an uber moderator link covers the whole event: no room or team")
             if await crud.get_event(tx.session, event_id=principal.event_id) is None:
                 raise NotFound(f"no event with id {principal.event_id!r}")
@@ -147,10 +147,12 @@ class LinkDesk:
         loaded = await tx.load_room(room_id, event_id=principal.event_id)
         room = loaded.rooms[0].room
         if role == "member":
-            if team_id is None or team_id not in room.team_ids:
+            if team_id is None:
                 raise BadRequest(
                     "a member link needs the team_id of a team in that room", field="team_id"
                 )
+            if team_id not in room.team_ids:
+                raise NotFound(f"no team with id {team_id!r} in that room", field="team_id")
         elif team_id is not None:
             raise BadRequest(f"{link_name(role)} takes no team_id", field="team_id")
 

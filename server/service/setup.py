@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from server.access import Principal
 from server.domain.records import Event, Room, Team
 from server.domain.state import RunState
-from server.errors import BadRequest, NotFound
+from server.errors import BadRequest, Conflict, NotFound
 from server.protocols import ProtocolLibrary
 from server.service.csv_import import parse_teams_csv
 from server.service.links import Link, LinkDesk
@@ -193,7 +193,9 @@ class EventSetup:
         protocol = self.protocols.get(event.protocol_id)
         seats = protocol.room.seats
         if len(team_ids) != seats:
-            raise BadRequest(
+            # The event's protocol decides the seats: a conflict with the event, not a
+            # malformed request.
+            raise Conflict(
                 f"a {protocol.title} room takes {seats} team(s) in seat order, got {len(team_ids)}",
                 field="team_ids",
             )
@@ -204,11 +206,11 @@ class EventSetup:
         for index, team_id in enumerate(team_ids):
             team = teams.get(team_id)
             if team is None or team.event_id != event_id:
-                raise BadRequest(
+                raise NotFound(
                     f"no team with id {team_id!r} in this event", field=f"team_ids[{index}]"
                 )
             if team_id in seated:
-                raise BadRequest(
+                raise Conflict(
                     f"{team.name} is already in {seated[team_id]}", field=f"team_ids[{index}]"
                 )
         if position is None:
@@ -238,7 +240,7 @@ class EventSetup:
                 raise NotFound(f"no event with id {principal.event_id!r}")
             protocol = self.protocols.get(event.protocol_id)
             if protocol.room.seats != 2:
-                raise BadRequest(
+                raise Conflict(
                     f"automatic pairing makes rooms of two teams; {protocol.title} rooms take "
                     f"{protocol.room.seats}: create its rooms by hand",
                     field="by",

@@ -136,6 +136,6 @@ async def test_setup_changes_reach_open_pages_and_a_team_sits_in_one_room(tmp_pa
             duplicate = await http.post(
                 "/api/rooms", json={"team_ids": [seated, team.json()["id"]]}
             )
-            assert duplicate.status_code == 422
+            assert duplicate.status_code == 409
             assert duplicate.json()["error"]["field"] == "team_ids[0]"
             assert "is already in Room 1" in duplicate.json()["error"]["message"]
