@@ -38,7 +38,7 @@ jstest:
 test: check jstest pytest
 
 # The REST API against its OpenAPI document (schemathesis, every check, stateful too)
-# with many more examples than make test's 20 per operation: about ten minutes.
+# with many more examples than make test's 20 per operation: a few minutes.
 fuzz: $(STAMP)
 	CONSULT_FUZZ_EXAMPLES=300 CONSULT_FUZZ_STEPS=15 $(BIN)/pytest -q tests/contract
 

@@ -134,4 +134,5 @@ document.getElementById("bulk-form").addEventListener("submit", (event) => {
 document.getElementById("show-revoked").addEventListener("change", render);
 
 refresh().catch((error) => say(`Could not load the links: ${error.message}`));
-setInterval(() => refresh().catch(() => {}), REFRESH_MS);
+// Every few seconds: "last seen" and "connected now", and what other uber moderators did.
+setInterval(() => refresh().catch((error) => say(`Could not refresh the links: ${error.message}`)), REFRESH_MS);
