@@ -19,6 +19,7 @@ from server.api.openapi import ROOM_COMMAND_OPERATION, SNAPSHOT_LINKS
 from server.api.schemas import (
     ERROR_RESPONSES,
     BroadcastBody,
+    ConsentOut,
     EventActionBody,
     EventCreate,
     EventCreated,
@@ -29,6 +30,7 @@ from server.api.schemas import (
     LinkInfo,
     LinkOut,
     LinkStatus,
+    NoteBody,
     PairRequest,
     PairResult,
     RecallBody,
@@ -46,6 +48,7 @@ from server.wire.messages import (
     BroadcastResult,
     FitResult,
     HelpView,
+    NoteView,
     PauseAllResult,
     RecallResult,
     ResumeAllResult,
@@ -335,3 +338,18 @@ async def resolve_help(
     help_id: str, principal: PrincipalDep, services: ServicesDep, body: HelpMoveBody | None = None
 ) -> HelpView:
     return await services.help.resolve(principal, help_id=help_id, expected_version=expected(body))
+
+
+# -- notes ---------------------------------------------------------------------------
+
+
+@router.post("/consent", tags=["notes"])
+async def give_consent(principal: PrincipalDep, services: ServicesDep) -> ConsentOut:
+    """Accept the notice on what is kept of what this link's holder writes (once)."""
+    return ConsentOut(consented_at=await services.notes.consent(principal) * 1000)
+
+
+@router.post("/notes", tags=["notes"])
+async def save_note(body: NoteBody, principal: PrincipalDep, services: ServicesDep) -> NoteView:
+    """Save the caller's (or their team's) note for one phase of one round of their room."""
+    return await services.notes.save(principal, **body.model_dump())

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from server.fields import refuse_nul
-from server.wire.messages import AccessRole, ChangeView, FitResult, RoomAction
+from server.wire.messages import NOTE_MAX_CHARS, AccessRole, ChangeView, FitResult, RoomAction
 
 T = TypeVar("T")
 
@@ -229,6 +229,22 @@ class BroadcastBody(_Body):
     text: str = Field(min_length=1, max_length=500)
     room_id: str | None = None
     role: str | None = None
+
+
+class NoteBody(_Body):
+    round_index: Annotated[int, Strict(), Field(ge=0, le=19), BeforeValidator(_whole)] = Field(
+        description="The round the note is about (0 first)"
+    )
+    phase_id: str = Field(min_length=1, max_length=64, examples=["collaborative-inquiry"])
+    text: str = Field(max_length=NOTE_MAX_CHARS, description="The whole note, as it stands")
+    shared: StrictBool = Field(False, description="Share with the pair")
+    expected_version: Version = Field(
+        description="The note's version as the caller saw it (0: none yet)"
+    )
+
+
+class ConsentOut(BaseModel):
+    consented_at: float = Field(description="Epoch ms when the consent was first recorded")
 
 
 class HelpBody(_Body):

@@ -51,11 +51,15 @@ from server.wire.messages import (
     ClockPong,
     CommandOk,
     CommandResult,
+    ConsentGive,
+    ConsentResult,
     ErrorMessage,
     FitToTime,
     HelpClaim,
     HelpRequest,
     HelpResolve,
+    NoteResult,
+    NoteSave,
     PauseAll,
     Recall,
     ResumeAll,
@@ -186,6 +190,19 @@ async def dispatch(services: Services, principal: Principal, message: ClientMess
                 principal, help_id=message.help_id, expected_version=message.expected_version
             )
             detail = help_result(help_view, message.type)
+        case NoteSave():
+            note = await services.notes.save(
+                principal,
+                round_index=message.round_index,
+                phase_id=message.phase_id,
+                text=message.text,
+                shared=message.shared,
+                expected_version=message.expected_version,
+            )
+            detail = NoteResult(note=note)
+        case ConsentGive():
+            at = await services.notes.consent(principal)
+            detail = ConsentResult(consented_at=at * 1000)
         case HelpResolve():
             help_view = await services.help.resolve(
                 principal, help_id=message.help_id, expected_version=message.expected_version

@@ -95,3 +95,23 @@ class AccessGrant:
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """What one owner (a team, or one moderator's or observer's link) wrote in one phase."""
+
+    id: str
+    event_id: str
+    room_id: str
+    owner: str
+    team_id: str | None
+    round_index: int
+    phase_id: str
+    role: str
+    text: str
+    shared: bool
+    version: int
+    updated_by: str
+    created_at: float
+    updated_at: float

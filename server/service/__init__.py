@@ -11,6 +11,7 @@ from server.service.context import Context
 from server.service.event_wide import EventActions
 from server.service.help import HelpDesk
 from server.service.links import Link, LinkDesk
+from server.service.notes import NoteDesk
 from server.service.principals import Principals
 from server.service.rooms import RoomCommands
 from server.service.setup import EventSetup
@@ -28,6 +29,7 @@ class Services:
         self.rooms = RoomCommands(self.writes)
         self.event = EventActions(context, self.writes)
         self.help = HelpDesk(self.writes)
+        self.notes = NoteDesk(self.writes)
         self.links = LinkDesk(context.settings, context.clock, self.writes)
         self.setup = EventSetup(context.protocols, self.writes, self.links)
         self.snapshots = Snapshots(context, self.setups)

@@ -7,7 +7,8 @@ rate so it can render countdowns itself.
 
 Caching, so that a connect storm does not become a database storm (the
 callers' principals are remembered by ``server.service.principals``):
-- Every room's view of an event is read in one go and shared by every
+- Every room's view of an event (with its notes, filtered per caller) is read
+  in one go and shared by every
   snapshot for at most ``SNAPSHOT_TTL`` seconds, and only while the event's
   generation is unchanged: the hub bumps it for every change of the event,
   so any change makes the next snapshot read afresh. A client that got a
@@ -22,8 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.access import Principal
+from server.domain.records import Note
 from server.errors import NotFound
 from server.service.context import Context
+from server.service.notes import note_view, visible_to
 from server.service.setup_cache import SetupCache
 from server.store import crud
 from server.wire.messages import EventView, HelpView, RoomView, Snapshot, YouView
@@ -42,6 +45,9 @@ class _Views:
     rooms: list[RoomView]
     rooms_by_id: dict[str, RoomView]
     help: list[HelpView]
+    notes: list[Note]
+    consented: set[str]
+    """The links of the event whose holders accepted the notice on notes."""
 
 
 class Snapshots:
@@ -77,6 +83,8 @@ class Snapshots:
                 {room_id: (event_id, state) for room_id, state in states.items()},
             )
             help_requests = await crud.list_help_requests(session, event_id=event_id)
+            notes = await crud.list_notes(session, event_id=event_id)
+            consented = await crud.consented_links(session, event_id=event_id)
         stored_rooms = sorted(
             loaded.rooms, key=lambda stored: (stored.room.position, stored.room.id)
         )
@@ -98,6 +106,8 @@ class Snapshots:
             rooms=rooms,
             rooms_by_id={room.id: room for room in rooms},
             help=[help_view(request) for request in help_requests],
+            notes=notes,
+            consented=consented,
         )
         self._views[event_id] = views
         return views
@@ -121,12 +131,14 @@ class Snapshots:
                 label=principal.label,
                 room_id=principal.room_id,
                 team_id=principal.team_id,
+                consented=principal.link_id in views.consented,
             ),
             event=views.event,
             rooms=views.rooms if scope is None else _only(views.rooms_by_id.get(scope)),
             protocol=self._timeline(views.event.protocol_id),
             help=[item for item in views.help if principal.can_see_room(item.room_id)],
             presence=presence,
+            notes=[note_view(note) for note in views.notes if visible_to(note, principal)],
         )
 
 

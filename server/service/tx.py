@@ -9,8 +9,9 @@ publishes.
 
 Rules:
 - Compare-and-sets are written in one order everywhere (events, then rooms in
-  id order, then links, then help requests), so two writers never wait on each other in a
-  cycle; one that finds the version moved raises ``LostRace``.
+  id order, then links, then help requests, then notes), so two writers never
+  wait on each other in a cycle; one that finds the version moved raises
+  ``LostRace``.
 - Every room version step is its own message and its own log row: a timer
   step that was due is recorded before the command that followed it.
 - Messages are built lazily (``server.service.room_update``): serialized once,
@@ -20,7 +21,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +30,7 @@ from server.domain import engine
 from server.domain import events as domain_events
 from server.domain.event import EventState, EventStatus
 from server.domain.help import HelpState
-from server.domain.records import Event, HelpRequest, Room, Team
+from server.domain.records import Event, HelpRequest, Note, Room, Team
 from server.domain.state import RunState
 from server.errors import NotFound
 from server.hub import Audience
@@ -86,6 +87,12 @@ class Revocation:
 
 
 @dataclass(frozen=True, slots=True)
+class _NoteWrite:
+    before: Note
+    after: Note
+
+
+@dataclass(frozen=True, slots=True)
 class _HelpWrite:
     help_id: str
     before: HelpState
@@ -118,6 +125,7 @@ class Tx:
     _events: list[_EventWrite] = field(default_factory=list)
     _rooms: list[_RoomWrite] = field(default_factory=list)
     _help: list[_HelpWrite] = field(default_factory=list)
+    _notes: list[_NoteWrite] = field(default_factory=list)
     _logs: list[crud.LogEntry] = field(default_factory=list)
     _setup_changed: set[str] = field(default_factory=set)
     _details: dict[tuple[int, int], Mapping[str, object]] = field(default_factory=dict)
@@ -279,6 +287,20 @@ class Tx:
         self.announce_help(changed)
         return changed
 
+    def change_note(self, note: Note, *, text: str, shared: bool, actor: str) -> Note:
+        """Record a note's new text: a compare-and-set on its version (the caller logs and
+        publishes)."""
+        after = replace(
+            note,
+            text=text,
+            shared=shared,
+            version=note.version + 1,
+            updated_by=actor,
+            updated_at=self.now,
+        )
+        self._notes.append(_NoteWrite(note, after))
+        return after
+
     def announce_help(self, request: HelpRequest) -> None:
         message = HelpUpdated(help=help_view(request)).model_dump_json()
         self.publications.append(
@@ -373,4 +395,15 @@ class Tx:
                 state=help_change.after,
             ):
                 raise LostRace(f"help request {help_change.help_id}")
+        for note in self._notes:
+            if not await crud.write_note(
+                session,
+                note_id=note.before.id,
+                expected_version=note.before.version,
+                text=note.after.text,
+                shared=note.after.shared,
+                by=note.after.updated_by,
+                now=note.after.updated_at,
+            ):
+                raise LostRace(f"note {note.before.id}")
         await crud.append_logs(session, entries=self._logs)

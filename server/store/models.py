@@ -18,7 +18,7 @@ import enum
 import secrets
 from typing import Any
 
-from sqlalchemy import JSON, Column, Enum, Text
+from sqlalchemy import JSON, Column, Enum, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.domain.event import EventStatus
@@ -142,6 +142,8 @@ class AccessTokenRow(SQLModel, table=True):
     """When the link was last used (observed in batches, see ``server.service.sightings``)."""
     online_until: float | None = None
     """While in the future, the link has an open live connection somewhere."""
+    consented_at: float | None = None
+    """When the link's holder accepted the notice on what is kept of what they write."""
 
 
 class CommandLogRow(SQLModel, table=True):
@@ -175,6 +177,35 @@ class HelpRequestRow(SQLModel, table=True):
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     claimed_by: str = ""
     resolved_by: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
+class NoteRow(SQLModel, table=True):
+    """One note: what its owner wrote in one phase of one round of a room.
+
+    ``owner`` is ``team:<id>`` (every member link of a team shares the team's notes)
+    or ``link:<id>`` (a moderator's or an observer's own). Changed only by a
+    compare-and-set on ``version``; at most one note per owner, room, round and phase.
+    """
+
+    __tablename__ = "note"
+    __table_args__ = (UniqueConstraint("room_id", "owner", "round_index", "phase_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    event_id: str = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    room_id: str = Field(foreign_key="room.id", ondelete="CASCADE")
+    owner: str
+    team_id: str | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
+    round_index: int
+    phase_id: str
+    role: str
+    """The owner's protocol role in that round (presenting, inquiry, moderator...)."""
+    text: str = ""
+    shared: bool = False
+    """Shared with the pair: the room's teams and moderator see it too."""
+    version: int = 0
+    updated_by: str = ""
     created_at: float = 0.0
     updated_at: float = 0.0
 

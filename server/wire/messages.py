@@ -32,6 +32,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     StrictInt,
     TypeAdapter,
@@ -192,6 +193,34 @@ class HelpResolve(_Message):
     expected_version: StrictInt | None = _help_version()
 
 
+NOTE_MAX_CHARS = 20_000
+
+
+class NoteSave(_Message):
+    """Save a note (as the person types): the caller's own, or their team's, for one phase
+    of one round of their room. Acknowledged only once stored."""
+
+    type: Literal["note.save"]
+    round_index: StrictInt = Field(ge=0, description="The round the note is about (0 first)")
+    phase_id: str = Field(min_length=1, max_length=64, description="The phase's id")
+    text: str = Field(max_length=NOTE_MAX_CHARS, description="The whole note, as it stands")
+    shared: StrictBool = Field(
+        False, description="Share with the pair (the room's teams and moderator)"
+    )
+    expected_version: StrictInt = Field(
+        ge=0,
+        description="The note's version as the caller saw it (0: none yet); refused with "
+        "`conflict` if it has changed since (the newer note reached the caller as "
+        "`note.updated`)",
+    )
+
+
+class ConsentGive(_Message):
+    """Accept the notice on what is kept of what this person writes (before their first note)."""
+
+    type: Literal["consent.give"]
+
+
 ClientMessage = Annotated[
     ClockPing
     | SnapshotRequest
@@ -204,7 +233,9 @@ ClientMessage = Annotated[
     | BroadcastSend
     | HelpRequest
     | HelpClaim
-    | HelpResolve,
+    | HelpResolve
+    | NoteSave
+    | ConsentGive,
     Field(discriminator="type"),
 ]
 client_message_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -291,6 +322,26 @@ class HelpView(BaseModel):
     updated_at: float
 
 
+class NoteView(BaseModel):
+    """A note as its readers see it."""
+
+    id: str
+    room_id: str
+    owner: Literal["team", "moderator", "observer"] = Field(
+        description="Whose: a team's (shared by its members' links), or a moderator's or "
+        "an observer's own"
+    )
+    team_id: str | None = Field(description="The owning team, for a team's note")
+    round_index: int
+    phase_id: str
+    role: str = Field(description="The owner's protocol role in that round")
+    text: str
+    shared: bool = Field(description="Shared with the pair")
+    version: int = Field(description="Grows by one with every save")
+    updated_by: str = Field(description="Who saved it last ('<access>:<label>')")
+    updated_at: float = Field(description="Epoch ms of the last save")
+
+
 class PersonView(BaseModel):
     role: str
     label: str
@@ -301,6 +352,9 @@ class YouView(BaseModel):
     label: str
     room_id: str | None
     team_id: str | None
+    consented: bool = Field(
+        False, description="Whether this link accepted the notice on what is kept of notes"
+    )
 
 
 # -- server -> client ---------------------------------------------------------------
@@ -334,6 +388,11 @@ class Snapshot(BaseModel):
     presence: dict[str, list[PersonView]] = Field(
         description="Who is connected to each room the caller may see, by room id; "
         "a room nobody has joined may be absent"
+    )
+    notes: list[NoteView] = Field(
+        default_factory=list,
+        description="The caller's own (or their team's) notes of their room, and the notes "
+        "the pair shared; none for an uber moderator",
     )
 
 
@@ -462,6 +521,23 @@ class BroadcastResult(BaseModel):
     id: str
 
 
+class NoteUpdated(BaseModel):
+    """A note was saved (sent to its owner's links, and to the pair while it is shared)."""
+
+    type: Literal["note.updated"] = "note.updated"
+    note: NoteView
+
+
+class NoteResult(BaseModel):
+    kind: Literal["note.save"] = "note.save"
+    note: NoteView
+
+
+class ConsentResult(BaseModel):
+    kind: Literal["consent.give"] = "consent.give"
+    consented_at: float = Field(description="Epoch ms when the consent was first recorded")
+
+
 class HelpResult(HelpView):
     kind: Literal["help.request", "help.claim", "help.resolve"]
 
@@ -474,7 +550,9 @@ CommandResult = Annotated[
     | RecallResult
     | FitResult
     | BroadcastResult
-    | HelpResult,
+    | HelpResult
+    | NoteResult
+    | ConsentResult,
     Field(discriminator="kind"),
 ]
 
@@ -518,6 +596,7 @@ ServerMessage = Annotated[
     | PresenceUpdated
     | Resync
     | SetupChanged
+    | NoteUpdated
     | CommandOk
     | ErrorMessage,
     Field(discriminator="type"),

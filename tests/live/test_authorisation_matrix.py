@@ -111,6 +111,8 @@ POST /api/event/broadcast               401  401  401  403  403  403  403  403  
 POST /api/help                          401  401  401  403  201  201  201  201  403  403  401R 401E
 POST /api/help/{help_id}/claim          401  401  401  403  403  403  403  403  200  404  401R 401E
 POST /api/help/{help_id}/resolve        401  401  401  403  403  403  403  403  200  404  401R 401E
+POST /api/consent                       401  401  401  200  200  200  200  200  200  200  401R 401E
+POST /api/notes                         401  401  401  200  200  200  200  200  403  403  401R 401E
 """
 
 # Websocket cells: what answers the message (sent with a request_id, echoed on the answer):
@@ -134,6 +136,8 @@ broadcast.send     4401  4401  4401  403   403   403   403   403   ok    404   4
 help.request       4401  4401  4401  403   ok    ok    ok    ok    403   403   4401R 4401E
 help.claim         4401  4401  4401  403   403   403   403   403   ok    404   4401R 4401E
 help.resolve       4401  4401  4401  403   403   403   403   403   ok    404   4401R 4401E
+consent.give       4401  4401  4401  ok    ok    ok    ok    ok    ok    ok    4401R 4401E
+note.save          4401  4401  4401  ok    ok    ok    ok    ok    403   403   4401R 4401E
 """
 
 Outcome = tuple[str, str | None]
@@ -314,6 +318,9 @@ async def build_world(server: LiveServer, state: State) -> World:
     # Event C ended three days ago: its links are past their grace.
     event_c, expired = await event("Last week's community of practice", now - 3 * 86400)
 
+    # Every caller accepted the notice on notes (a note is refused before it).
+    for token in (uber_a, uber_b_token, mod1, mod2, mem1, mem2, obs1):
+        await services.notes.consent(await services.principals.authenticate(token))
     for steward in (uber, uber_b):
         if state in ("running", "paused"):
             await services.event.start_all(steward)
@@ -478,6 +485,13 @@ def open_help(world: World) -> dict[str, str]:
     return {"help_id": world.help_id}
 
 
+NOTE = {
+    "round_index": 0,
+    "phase_id": "collaborative-inquiry",
+    "text": "They asked about our first-year mentors.",
+    "expected_version": 0,
+}
+
 TEAMS_CSV = (
     "name,organisation,members,tags,stage\n"
     "Westfield Schools,State G LEA,Ana Ruiz;Ben Cole,mentoring;retention,early implementation\n"
@@ -547,6 +561,9 @@ REST_CALLS: dict[str, Rest] = {
     "POST /api/help": Rest(body=lambda _: {"message": "Our presenting team lost its audio"}),
     "POST /api/help/{help_id}/claim": Rest(ids=open_help, body=lambda _: {"expected_version": 0}),
     "POST /api/help/{help_id}/resolve": Rest(ids=open_help, body=lambda _: {"expected_version": 0}),
+    # Every link of the world accepted the notice already: consenting again changes nothing.
+    "POST /api/consent": Rest(changes=False),
+    "POST /api/notes": Rest(body=lambda _: NOTE),
 }
 
 
@@ -617,6 +634,8 @@ WS_CALLS: dict[str, Frame] = {
     "help.request": Frame(lambda _: {"message": "Our presenting team lost its audio"}),
     "help.claim": Frame(lambda w: {"help_id": w.help_id, "expected_version": 0}),
     "help.resolve": Frame(lambda w: {"help_id": w.help_id, "expected_version": 0}),
+    "consent.give": Frame(changes=False),
+    "note.save": Frame(lambda _: NOTE),
 }
 
 REQUEST_ID = "matrix-cell"

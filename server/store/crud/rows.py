@@ -21,6 +21,7 @@ from server.store.models import (
     CommandLogRow,
     EventRow,
     HelpRequestRow,
+    NoteRow,
     RoomRow,
     SeatRow,
     TeamRow,
@@ -51,6 +52,9 @@ HELP = HelpRequestRow.__table__  # type: ignore[attr-defined]
 
 
 ANCHOR = ClockAnchorRow.__table__  # type: ignore[attr-defined]
+
+
+NOTE = NoteRow.__table__  # type: ignore[attr-defined]
 
 
 def hash_token(token: str) -> str:

@@ -15,6 +15,7 @@ import { Chime } from "./chime.js";
 import { h, announce, formatClock } from "./dom.js";
 import { buildRoomView, buildControls, actionForKey, phaseOf, roleFor, remainingMs } from "./room_view.js";
 import { buildTile, buildEventControls, buildSchedule } from "./dashboard.js";
+import { NotesPanel } from "./notes.js";
 
 // The page's settings come as data, not as a script (the CSP allows no inline script).
 const { token, view } = JSON.parse(document.getElementById("consult-config").textContent);
@@ -35,6 +36,8 @@ let tickers = [];
 let currentRoomView = null;
 
 const connection = new LiveConnection(token, { onMessage: receive, onState: showConnection });
+// Built once: it holds what a person is typing, across reconnects and page rebuilds.
+const notes = view === "dashboard" ? null : new NotesPanel(connection, (error) => showError(error));
 
 // -- connection state ----------------------------------------------------------------
 
@@ -69,6 +72,9 @@ function receive(message) {
       state.event = message.event;
       render();
       break;
+    case "note.updated":
+      notes?.noteUpdated(message.note);
+      break;
     case "help.updated": {
       const held = state.help.get(message.help.id);
       if (held && message.help.version <= held.version) break;
@@ -101,6 +107,7 @@ function applySnapshot(snapshot) {
   state.rooms = new Map(snapshot.rooms.map((room) => [room.id, room]));
   state.help = new Map(snapshot.help.map((item) => [item.id, item]));
   state.presence = snapshot.presence;
+  notes?.loadSnapshot(snapshot);
   render(null, true);
 }
 
@@ -154,6 +161,7 @@ function buildLayout() {
   } else {
     layout = { room: h("div"), controls: h("div"), help: null, helpStatus: h("p", { role: "status" }) };
     main.append(layout.room, layout.controls);
+    if (state.rooms.size) main.append(notes.element);
     if (state.you.access === "member" || state.you.access === "moderator") {
       layout.help = helpBox(layout.helpStatus);
       main.append(layout.help);
@@ -190,6 +198,7 @@ function render(flashRoomId = null, rebuild = false) {
       currentRoomView = { room, ...roomView };
       tickers.push(roomView.tick);
       layout.room.replaceChildren(roomView.element);
+      notes.update(room);
       if (view === "moderator") {
         const focused = document.activeElement?.dataset?.action;
         layout.controls.replaceChildren(buildControls(room, (item) => runAction(room, item)));

@@ -1,0 +1,74 @@
+"""Notes, and the consent to keep what people write.
+
+- note: one per owner (a team, or a moderator's or observer's link), room, round
+  and phase, with its text, whether it is shared with the pair, and a version.
+- access_token: ``consented_at``, when the link's holder accepted the notice.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_name)s_key",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
+
+def _batch(table: str) -> Any:
+    return op.batch_alter_table(table, recreate="auto", naming_convention=NAMING)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "note",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("event_id", sa.String(), nullable=False),
+        sa.Column("room_id", sa.String(), nullable=False),
+        sa.Column("owner", sa.String(), nullable=False),
+        sa.Column("team_id", sa.String(), nullable=True),
+        sa.Column("round_index", sa.Integer(), nullable=False),
+        sa.Column("phase_id", sa.String(), nullable=False),
+        sa.Column("role", sa.String(), nullable=False),
+        sa.Column("text", sa.String(), nullable=False),
+        sa.Column("shared", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_by", sa.String(), nullable=False),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("updated_at", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["event.id"], name=op.f("note_event_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["room.id"], name=op.f("note_room_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["team.id"], name=op.f("note_team_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("note_pkey")),
+        sa.UniqueConstraint(
+            "room_id", "owner", "round_index", "phase_id", name=op.f("note_room_id_key")
+        ),
+    )
+    op.create_index(op.f("ix_note_event_id"), "note", ["event_id"])
+    with _batch("access_token") as batch:
+        batch.add_column(sa.Column("consented_at", sa.Float(), nullable=True))
+
+
+def downgrade() -> None:
+    raise NotImplementedError("the schema only moves forward; restore a backup to go back")
