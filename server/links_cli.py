@@ -164,7 +164,7 @@ def make_link(
             "label": label,
             "room_id": room,
             "team_id": team,
-            "may_mint_uber": may_mint_uber,
+            **({"may_mint_uber": True} if may_mint_uber else {}),
         },
     )
     if as_json:

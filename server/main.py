@@ -14,6 +14,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.encoders import jsonable_encoder
@@ -174,7 +175,7 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
-        details = error.errors()
+        details = [_name_the_tag(detail) for detail in error.errors()]
         first = details[0]["loc"] if details else ()
         message = "; ".join(f"{field_path(d['loc']) or 'body'}: {d['msg']}" for d in details)
         return JSONResponse(
@@ -267,6 +268,16 @@ def create_app(
     app.router.routes.append(ws.ROUTE)
     app.include_router(pages.router)
     return app
+
+
+def _name_the_tag(detail: dict[str, Any]) -> dict[str, Any]:
+    """A body that is a union on a field (a link's ``role``, a command's ``action``) with
+    that field missing or unknown: name the field, not the whole body."""
+    if detail.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        tag = str((detail.get("ctx") or {}).get("discriminator", "")).strip("'\"")
+        if tag:
+            return {**detail, "loc": (*tuple(detail["loc"]), tag)}
+    return detail
 
 
 def _allowed_methods(request: Request) -> list[str]:
