@@ -157,6 +157,7 @@ async def test_rotating_a_link_gives_the_same_person_a_new_one_and_ends_the_old(
                 "label": "Mod 0",
                 "room_id": setup.rooms[0]["id"],
                 "team_id": None,
+                "consented": False,
             }
             started = await http.post(
                 f"/api/rooms/{setup.rooms[0]['id']}/commands",
