@@ -23,6 +23,8 @@ from server.api.schemas import (
     EventActionBody,
     EventCreate,
     EventCreated,
+    FeedbackBody,
+    FeedbackSummaryOut,
     FitBody,
     HelpBody,
     HelpMoveBody,
@@ -39,6 +41,7 @@ from server.api.schemas import (
     RoleBody,
     RoomCommandBody,
     RoomCreate,
+    RoomFeedbackOut,
     RoomOut,
 )
 from server.domain.records import Team
@@ -46,6 +49,7 @@ from server.service import Link
 from server.service.links import LinkEntry
 from server.wire.messages import (
     BroadcastResult,
+    FeedbackView,
     FitResult,
     HelpView,
     NoteView,
@@ -353,3 +357,32 @@ async def give_consent(principal: PrincipalDep, services: ServicesDep) -> Consen
 async def save_note(body: NoteBody, principal: PrincipalDep, services: ServicesDep) -> NoteView:
     """Save the caller's (or their team's) note for one phase of one round of their room."""
     return await services.notes.save(principal, **body.model_dump())
+
+
+@router.post("/feedback", tags=["notes"])
+async def save_feedback(
+    body: FeedbackBody, principal: PrincipalDep, services: ServicesDep
+) -> FeedbackView:
+    """Final thoughts on a round: what was most useful, what could have been more useful."""
+    return await services.feedback.save(principal, **body.model_dump())
+
+
+@router.get("/feedback/summary", tags=["notes"])
+async def feedback_summary(principal: PrincipalDep, services: ServicesDep) -> FeedbackSummaryOut:
+    """Every room's final thoughts, summarised (uber moderators)."""
+    summary, labels = await services.feedback.summary(principal)
+    return FeedbackSummaryOut(
+        responses=summary.responses,
+        rooms_answered=summary.rooms_answered,
+        rooms=[
+            RoomFeedbackOut(
+                room_id=room.room_id,
+                room_label=labels[room.room_id],
+                responses=room.responses,
+                by_round=room.by_round,
+                most_useful=room.most_useful,
+                more_useful=room.more_useful,
+            )
+            for room in summary.rooms
+        ],
+    )

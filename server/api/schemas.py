@@ -21,7 +21,14 @@ from pydantic import (
 )
 
 from server.fields import refuse_nul
-from server.wire.messages import NOTE_MAX_CHARS, AccessRole, ChangeView, FitResult, RoomAction
+from server.wire.messages import (
+    FEEDBACK_MAX_CHARS,
+    NOTE_MAX_CHARS,
+    AccessRole,
+    ChangeView,
+    FitResult,
+    RoomAction,
+)
 
 T = TypeVar("T")
 
@@ -241,6 +248,34 @@ class NoteBody(_Body):
     expected_version: Version = Field(
         description="The note's version as the caller saw it (0: none yet)"
     )
+
+
+class FeedbackBody(_Body):
+    round_index: Annotated[int, Strict(), Field(ge=0, le=19), BeforeValidator(_whole)] = Field(
+        description="The round the feedback is about (0 first)"
+    )
+    most_useful: str = Field(max_length=FEEDBACK_MAX_CHARS, description="What was most useful")
+    more_useful: str = Field(
+        max_length=FEEDBACK_MAX_CHARS, description="What could have been more useful"
+    )
+    expected_version: Version = Field(
+        description="The answers' version as the caller saw them (0: none yet)"
+    )
+
+
+class RoomFeedbackOut(BaseModel):
+    room_id: str
+    room_label: str
+    responses: int
+    by_round: dict[int, int] = Field(description="Responses per round index")
+    most_useful: list[str] = Field(description="What was most useful, in the order given")
+    more_useful: list[str] = Field(description="What could have been more useful")
+
+
+class FeedbackSummaryOut(BaseModel):
+    responses: int
+    rooms_answered: int
+    rooms: list[RoomFeedbackOut] = Field(description="Every room, in room order")
 
 
 class ConsentOut(BaseModel):

@@ -54,6 +54,8 @@ from server.wire.messages import (
     ConsentGive,
     ConsentResult,
     ErrorMessage,
+    FeedbackResult,
+    FeedbackSave,
     FitToTime,
     HelpClaim,
     HelpRequest,
@@ -200,6 +202,15 @@ async def dispatch(services: Services, principal: Principal, message: ClientMess
                 expected_version=message.expected_version,
             )
             detail = NoteResult(note=note)
+        case FeedbackSave():
+            answers = await services.feedback.save(
+                principal,
+                round_index=message.round_index,
+                most_useful=message.most_useful,
+                more_useful=message.more_useful,
+                expected_version=message.expected_version,
+            )
+            detail = FeedbackResult(feedback=answers)
         case ConsentGive():
             at = await services.notes.consent(principal)
             detail = ConsentResult(consented_at=at * 1000)

@@ -115,3 +115,22 @@ class Note:
     updated_by: str
     created_at: float
     updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """One person's (one link's) final thoughts on one round of a room."""
+
+    id: str
+    event_id: str
+    room_id: str
+    link_id: str
+    team_id: str | None
+    round_index: int
+    role: str
+    most_useful: str
+    more_useful: str
+    version: int
+    updated_by: str
+    created_at: float
+    updated_at: float

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from server.service.context import Context
 from server.service.event_wide import EventActions
+from server.service.feedback import FeedbackDesk
 from server.service.help import HelpDesk
 from server.service.links import Link, LinkDesk
 from server.service.notes import NoteDesk
@@ -30,6 +31,7 @@ class Services:
         self.event = EventActions(context, self.writes)
         self.help = HelpDesk(self.writes)
         self.notes = NoteDesk(self.writes)
+        self.feedback = FeedbackDesk(self.writes)
         self.links = LinkDesk(context.settings, context.clock, self.writes)
         self.setup = EventSetup(context.protocols, self.writes, self.links)
         self.snapshots = Snapshots(context, self.setups)

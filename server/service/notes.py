@@ -137,7 +137,7 @@ class NoteDesk:
             loaded = await tx.load_room(room_id, event_id=principal.event_id)
             stored = loaded.rooms[0]
             protocol = tx.protocols.get(stored.state.protocol_id)
-            role = _role_in_round(protocol, stored.room, principal, round_index)
+            role = role_in_round(protocol, stored.room, principal, round_index)
             if phase_id not in {phase.id for phase in protocol.phases}:
                 known = ", ".join(phase.id for phase in protocol.phases)
                 raise NotFound(
@@ -207,7 +207,7 @@ class NoteDesk:
         return await self.writes.run(attempt, what="the note")
 
 
-def _role_in_round(protocol: Protocol, room: Room, principal: Principal, round_index: int) -> str:
+def role_in_round(protocol: Protocol, room: Room, principal: Principal, round_index: int) -> str:
     if round_index >= protocol.rounds.count:
         raise NotFound(
             f"{protocol.title} has {protocol.rounds.count} round(s): no round_index {round_index}",

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.access import Principal
-from server.domain.records import Note
+from server.domain.records import Feedback, Note
 from server.errors import NotFound
 from server.service.context import Context
+from server.service.feedback import feedback_view
+from server.service.feedback import visible_to as feedback_visible_to
 from server.service.notes import note_view, visible_to
 from server.service.setup_cache import SetupCache
 from server.store import crud
@@ -46,6 +48,7 @@ class _Views:
     rooms_by_id: dict[str, RoomView]
     help: list[HelpView]
     notes: list[Note]
+    feedback: list[Feedback]
     consented: set[str]
     """The links of the event whose holders accepted the notice on notes."""
 
@@ -84,6 +87,7 @@ class Snapshots:
             )
             help_requests = await crud.list_help_requests(session, event_id=event_id)
             notes = await crud.list_notes(session, event_id=event_id)
+            feedback = await crud.list_feedback(session, event_id=event_id)
             consented = await crud.consented_links(session, event_id=event_id)
         stored_rooms = sorted(
             loaded.rooms, key=lambda stored: (stored.room.position, stored.room.id)
@@ -107,6 +111,7 @@ class Snapshots:
             rooms_by_id={room.id: room for room in rooms},
             help=[help_view(request) for request in help_requests],
             notes=notes,
+            feedback=feedback,
             consented=consented,
         )
         self._views[event_id] = views
@@ -139,6 +144,11 @@ class Snapshots:
             help=[item for item in views.help if principal.can_see_room(item.room_id)],
             presence=presence,
             notes=[note_view(note) for note in views.notes if visible_to(note, principal)],
+            feedback=[
+                feedback_view(answers)
+                for answers in views.feedback
+                if feedback_visible_to(answers, principal)
+            ],
         )
 
 

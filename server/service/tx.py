@@ -9,7 +9,7 @@ publishes.
 
 Rules:
 - Compare-and-sets are written in one order everywhere (events, then rooms in
-  id order, then links, then help requests, then notes), so two writers never
+  id order, then links, then help requests, notes, feedback), so two writers never
   wait on each other in a cycle; one that finds the version moved raises
   ``LostRace``.
 - Every room version step is its own message and its own log row: a timer
@@ -30,7 +30,7 @@ from server.domain import engine
 from server.domain import events as domain_events
 from server.domain.event import EventState, EventStatus
 from server.domain.help import HelpState
-from server.domain.records import Event, HelpRequest, Note, Room, Team
+from server.domain.records import Event, Feedback, HelpRequest, Note, Room, Team
 from server.domain.state import RunState
 from server.errors import NotFound
 from server.hub import Audience
@@ -87,6 +87,12 @@ class Revocation:
 
 
 @dataclass(frozen=True, slots=True)
+class _FeedbackWrite:
+    before: Feedback
+    after: Feedback
+
+
+@dataclass(frozen=True, slots=True)
 class _NoteWrite:
     before: Note
     after: Note
@@ -126,6 +132,7 @@ class Tx:
     _rooms: list[_RoomWrite] = field(default_factory=list)
     _help: list[_HelpWrite] = field(default_factory=list)
     _notes: list[_NoteWrite] = field(default_factory=list)
+    _feedback: list[_FeedbackWrite] = field(default_factory=list)
     _logs: list[crud.LogEntry] = field(default_factory=list)
     _setup_changed: set[str] = field(default_factory=set)
     _details: dict[tuple[int, int], Mapping[str, object]] = field(default_factory=dict)
@@ -301,6 +308,21 @@ class Tx:
         self._notes.append(_NoteWrite(note, after))
         return after
 
+    def change_feedback(
+        self, feedback: Feedback, *, most_useful: str, more_useful: str, actor: str
+    ) -> Feedback:
+        """Record new answers: a compare-and-set on the feedback's version."""
+        after = replace(
+            feedback,
+            most_useful=most_useful,
+            more_useful=more_useful,
+            version=feedback.version + 1,
+            updated_by=actor,
+            updated_at=self.now,
+        )
+        self._feedback.append(_FeedbackWrite(feedback, after))
+        return after
+
     def announce_help(self, request: HelpRequest) -> None:
         message = HelpUpdated(help=help_view(request)).model_dump_json()
         self.publications.append(
@@ -406,4 +428,7 @@ class Tx:
                 now=note.after.updated_at,
             ):
                 raise LostRace(f"note {note.before.id}")
+        for answers in self._feedback:
+            if not await crud.write_feedback(session, before=answers.before, after=answers.after):
+                raise LostRace(f"feedback {answers.before.id}")
         await crud.append_logs(session, entries=self._logs)

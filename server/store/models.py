@@ -210,6 +210,29 @@ class NoteRow(SQLModel, table=True):
     updated_at: float = 0.0
 
 
+class FeedbackRow(SQLModel, table=True):
+    """One person's (one link's) final thoughts on one round of a room: what was most
+    useful, and what could have been more useful. Changed only by a compare-and-set."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("room_id", "link_id", "round_index"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    event_id: str = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    room_id: str = Field(foreign_key="room.id", ondelete="CASCADE")
+    link_id: str
+    team_id: str | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
+    round_index: int
+    role: str
+    """The person's protocol role in that round."""
+    most_useful: str = ""
+    more_useful: str = ""
+    version: int = 0
+    updated_by: str = ""
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
 class ClockAnchorRow(SQLModel, table=True):
     """A rehearsal clock's anchor: at real instant ``real_at`` the server's clock read
     ``protocol_at`` and ran ``speed`` times faster than real time. One row (id 1)."""

@@ -215,6 +215,26 @@ class NoteSave(_Message):
     )
 
 
+FEEDBACK_MAX_CHARS = 2_000
+
+
+class FeedbackSave(_Message):
+    """Final thoughts on a round (in its last phase or after): what was most useful, and
+    what could have been more useful. One per person (link), room and round."""
+
+    type: Literal["feedback.save"]
+    round_index: StrictInt = Field(ge=0, description="The round the feedback is about (0 first)")
+    most_useful: str = Field(max_length=FEEDBACK_MAX_CHARS, description="What was most useful")
+    more_useful: str = Field(
+        max_length=FEEDBACK_MAX_CHARS, description="What could have been more useful"
+    )
+    expected_version: StrictInt = Field(
+        ge=0,
+        description="The feedback's version as the caller saw it (0: none yet); refused "
+        "with `conflict` if it has changed since",
+    )
+
+
 class ConsentGive(_Message):
     """Accept the notice on what is kept of what this person writes (before their first note)."""
 
@@ -235,6 +255,7 @@ ClientMessage = Annotated[
     | HelpClaim
     | HelpResolve
     | NoteSave
+    | FeedbackSave
     | ConsentGive,
     Field(discriminator="type"),
 ]
@@ -342,6 +363,21 @@ class NoteView(BaseModel):
     updated_at: float = Field(description="Epoch ms of the last save")
 
 
+class FeedbackView(BaseModel):
+    """One person's final thoughts on a round."""
+
+    id: str
+    room_id: str
+    team_id: str | None = Field(description="The person's team, for a team member")
+    round_index: int
+    role: str = Field(description="The person's protocol role in that round")
+    most_useful: str
+    more_useful: str
+    version: int
+    updated_by: str = Field(description="Who wrote it ('<access>:<label>')")
+    updated_at: float = Field(description="Epoch ms")
+
+
 class PersonView(BaseModel):
     role: str
     label: str
@@ -393,6 +429,11 @@ class Snapshot(BaseModel):
         default_factory=list,
         description="The caller's own (or their team's) notes of their room, and the notes "
         "the pair shared; none for an uber moderator",
+    )
+    feedback: list[FeedbackView] = Field(
+        default_factory=list,
+        description="Final-thoughts feedback: every room's for an uber moderator, else the "
+        "caller's own",
     )
 
 
@@ -528,6 +569,19 @@ class NoteUpdated(BaseModel):
     note: NoteView
 
 
+class FeedbackUpdated(BaseModel):
+    """Someone's final thoughts were saved (sent to every uber moderator, and to the
+    writer's own link)."""
+
+    type: Literal["feedback.updated"] = "feedback.updated"
+    feedback: FeedbackView
+
+
+class FeedbackResult(BaseModel):
+    kind: Literal["feedback.save"] = "feedback.save"
+    feedback: FeedbackView
+
+
 class NoteResult(BaseModel):
     kind: Literal["note.save"] = "note.save"
     note: NoteView
@@ -552,6 +606,7 @@ CommandResult = Annotated[
     | BroadcastResult
     | HelpResult
     | NoteResult
+    | FeedbackResult
     | ConsentResult,
     Field(discriminator="kind"),
 ]
@@ -597,6 +652,7 @@ ServerMessage = Annotated[
     | Resync
     | SetupChanged
     | NoteUpdated
+    | FeedbackUpdated
     | CommandOk
     | ErrorMessage,
     Field(discriminator="type"),

@@ -113,6 +113,8 @@ POST /api/help/{help_id}/claim          401  401  401  403  403  403  403  403  
 POST /api/help/{help_id}/resolve        401  401  401  403  403  403  403  403  200  404  401R 401E
 POST /api/consent                       401  401  401  200  200  200  200  200  200  200  401R 401E
 POST /api/notes                         401  401  401  200  200  200  200  200  403  403  401R 401E
+POST /api/feedback                      401  401  401  200  200  200  200  200  403  403  401R 401E
+GET  /api/feedback/summary              401  401  401  403  403  403  403  403  200  200  401R 401E
 """
 
 # Websocket cells: what answers the message (sent with a request_id, echoed on the answer):
@@ -138,6 +140,7 @@ help.claim         4401  4401  4401  403   403   403   403   403   ok    404   4
 help.resolve       4401  4401  4401  403   403   403   403   403   ok    404   4401R 4401E
 consent.give       4401  4401  4401  ok    ok    ok    ok    ok    ok    ok    4401R 4401E
 note.save          4401  4401  4401  ok    ok    ok    ok    ok    403   403   4401R 4401E
+feedback.save      4401  4401  4401  ok    ok    ok    ok    ok    403   403   4401R 4401E
 """
 
 Outcome = tuple[str, str | None]
@@ -207,8 +210,9 @@ def operation_of(row: str) -> str:
 # -- the world -------------------------------------------------------------------------
 
 PROTOCOL = "t4tla-consultancy"  # two teams a room
-State = Literal["setup", "running", "paused"]
-"""Where a row's world starts: every room of A and B not started, running, or paused."""
+State = Literal["setup", "running", "paused", "finished"]
+"""Where a row's world starts: every room of A and B not started, running, paused, or
+finished (when final thoughts are open)."""
 GRACE_HOURS = 1
 JUNK_TOKEN = "not-a-join-token-at-all"
 
@@ -326,6 +330,11 @@ async def build_world(server: LiveServer, state: State) -> World:
             await services.event.start_all(steward)
         if state == "paused":
             await services.event.pause_all(steward)
+    if state == "finished":
+        for steward, room_id in ((uber, room1.id), (uber, room2.id), (uber_b, room_b.id)):
+            await services.rooms.command(
+                steward, room_id=room_id, action="finish", expected_version=0
+            )
     return World(
         now=now,
         event_a=event_a,
@@ -492,6 +501,13 @@ NOTE = {
     "expected_version": 0,
 }
 
+FEEDBACK = {
+    "round_index": 0,
+    "most_useful": "Hearing how another district staffs mentoring.",
+    "more_useful": "More time in Reflective response.",
+    "expected_version": 0,
+}
+
 TEAMS_CSV = (
     "name,organisation,members,tags,stage\n"
     "Westfield Schools,State G LEA,Ana Ruiz;Ben Cole,mentoring;retention,early implementation\n"
@@ -564,6 +580,8 @@ REST_CALLS: dict[str, Rest] = {
     # Every link of the world accepted the notice already: consenting again changes nothing.
     "POST /api/consent": Rest(changes=False),
     "POST /api/notes": Rest(body=lambda _: NOTE),
+    "POST /api/feedback": Rest(body=lambda _: FEEDBACK, state="finished"),
+    "GET /api/feedback/summary": Rest(changes=False),
 }
 
 
@@ -636,6 +654,7 @@ WS_CALLS: dict[str, Frame] = {
     "help.resolve": Frame(lambda w: {"help_id": w.help_id, "expected_version": 0}),
     "consent.give": Frame(changes=False),
     "note.save": Frame(lambda _: NOTE),
+    "feedback.save": Frame(lambda _: FEEDBACK, state="finished"),
 }
 
 REQUEST_ID = "matrix-cell"

@@ -24,6 +24,12 @@ from __future__ import annotations
 
 from server.store.crud.anchor import delete_clock_anchor, get_clock_anchor, put_clock_anchor
 from server.store.crud.events import create_event, events_recalling, get_event, write_event
+from server.store.crud.feedback import (
+    find_feedback,
+    insert_feedback,
+    list_feedback,
+    write_feedback,
+)
 from server.store.crud.help import (
     create_help_request,
     get_help_request,
@@ -89,6 +95,7 @@ __all__ = [
     "create_token",
     "delete_clock_anchor",
     "events_recalling",
+    "find_feedback",
     "find_note",
     "get_clock_anchor",
     "get_event",
@@ -96,7 +103,9 @@ __all__ = [
     "get_teams",
     "hash_token",
     "hold_requester",
+    "insert_feedback",
     "insert_note",
+    "list_feedback",
     "list_help_requests",
     "list_links",
     "list_notes",
@@ -118,6 +127,7 @@ __all__ = [
     "set_moderator_name",
     "set_replacement",
     "write_event",
+    "write_feedback",
     "write_help",
     "write_note",
     "write_rooms",

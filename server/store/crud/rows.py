@@ -20,6 +20,7 @@ from server.store.models import (
     ClockAnchorRow,
     CommandLogRow,
     EventRow,
+    FeedbackRow,
     HelpRequestRow,
     NoteRow,
     RoomRow,
@@ -55,6 +56,9 @@ ANCHOR = ClockAnchorRow.__table__  # type: ignore[attr-defined]
 
 
 NOTE = NoteRow.__table__  # type: ignore[attr-defined]
+
+
+FEEDBACK = FeedbackRow.__table__  # type: ignore[attr-defined]
 
 
 def hash_token(token: str) -> str:

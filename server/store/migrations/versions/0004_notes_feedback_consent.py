@@ -1,7 +1,9 @@
-"""Notes, and the consent to keep what people write.
+"""Notes, final-thoughts feedback, and the consent to keep what people write.
 
 - note: one per owner (a team, or a moderator's or observer's link), room, round
   and phase, with its text, whether it is shared with the pair, and a version.
+- feedback: one per link, room and round: what was most useful, what could have
+  been more useful, and a version.
 - access_token: ``consented_at``, when the link's holder accepted the notice.
 
 Revision ID: 0004
@@ -66,6 +68,34 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_note_event_id"), "note", ["event_id"])
+    op.create_table(
+        "feedback",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("event_id", sa.String(), nullable=False),
+        sa.Column("room_id", sa.String(), nullable=False),
+        sa.Column("link_id", sa.String(), nullable=False),
+        sa.Column("team_id", sa.String(), nullable=True),
+        sa.Column("round_index", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(), nullable=False),
+        sa.Column("most_useful", sa.String(), nullable=False),
+        sa.Column("more_useful", sa.String(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_by", sa.String(), nullable=False),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("updated_at", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["event.id"], name=op.f("feedback_event_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["room.id"], name=op.f("feedback_room_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["team.id"], name=op.f("feedback_team_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("feedback_pkey")),
+        sa.UniqueConstraint("room_id", "link_id", "round_index", name=op.f("feedback_room_id_key")),
+    )
+    op.create_index(op.f("ix_feedback_event_id"), "feedback", ["event_id"])
     with _batch("access_token") as batch:
         batch.add_column(sa.Column("consented_at", sa.Float(), nullable=True))
 
