@@ -16,6 +16,7 @@ import { h, announce, formatClock } from "./dom.js";
 import { buildRoomView, buildControls, actionForKey, phaseOf, roleFor, remainingMs } from "./room_view.js";
 import { buildTile, buildEventControls, buildSchedule } from "./dashboard.js";
 import { NotesPanel } from "./notes.js";
+import { FeedbackForm, buildFeedbackSummary } from "./feedback.js";
 
 // The page's settings come as data, not as a script (the CSP allows no inline script).
 const { token, view } = JSON.parse(document.getElementById("consult-config").textContent);
@@ -28,6 +29,7 @@ const state = {
   protocol: null,
   rooms: new Map(),
   help: new Map(),
+  feedback: new Map(),
   presence: {},
   warned: new Set(),
   recallShown: null,
@@ -38,6 +40,8 @@ let currentRoomView = null;
 const connection = new LiveConnection(token, { onMessage: receive, onState: showConnection });
 // Built once: it holds what a person is typing, across reconnects and page rebuilds.
 const notes = view === "dashboard" ? null : new NotesPanel(connection, (error) => showError(error));
+const finalThoughts = notes ? new FeedbackForm(connection, notes) : null;
+if (notes) notes.onConsent = () => render();
 
 // -- connection state ----------------------------------------------------------------
 
@@ -75,6 +79,13 @@ function receive(message) {
     case "note.updated":
       notes?.noteUpdated(message.note);
       break;
+    case "feedback.updated": {
+      const held = state.feedback.get(message.feedback.id);
+      if (held && message.feedback.version <= held.version) break;
+      state.feedback.set(message.feedback.id, message.feedback);
+      render();
+      break;
+    }
     case "help.updated": {
       const held = state.help.get(message.help.id);
       if (held && message.help.version <= held.version) break;
@@ -107,7 +118,9 @@ function applySnapshot(snapshot) {
   state.rooms = new Map(snapshot.rooms.map((room) => [room.id, room]));
   state.help = new Map(snapshot.help.map((item) => [item.id, item]));
   state.presence = snapshot.presence;
+  state.feedback = new Map(snapshot.feedback.map((item) => [item.id, item]));
   notes?.loadSnapshot(snapshot);
+  finalThoughts?.loadSnapshot(snapshot);
   render(null, true);
 }
 
@@ -156,12 +169,13 @@ function buildLayout() {
       schedule: h("div"),
       controls: buildEventControls(context(), actions),
       tiles: h("div", { class: "tiles", id: "tiles" }),
+      feedback: h("div"),
     };
-    main.append(h("h1", {}, "Every room"), layout.schedule, layout.controls, layout.tiles);
+    main.append(h("h1", {}, "Every room"), layout.schedule, layout.controls, layout.tiles, layout.feedback);
   } else {
     layout = { room: h("div"), controls: h("div"), help: null, helpStatus: h("p", { role: "status" }) };
     main.append(layout.room, layout.controls);
-    if (state.rooms.size) main.append(notes.element);
+    if (state.rooms.size) main.append(finalThoughts.element, notes.element);
     if (state.you.access === "member" || state.you.access === "moderator") {
       layout.help = helpBox(layout.helpStatus);
       main.append(layout.help);
@@ -186,6 +200,7 @@ function render(flashRoomId = null, rebuild = false) {
     }
     const focusedLabel = document.activeElement?.closest?.(".tile") ? document.activeElement.textContent : null;
     layout.tiles.replaceChildren(...tiles);
+    layout.feedback.replaceChildren(buildFeedbackSummary([...state.rooms.values()], [...state.feedback.values()]));
     if (focusedLabel) [...layout.tiles.querySelectorAll("button")].find((b) => b.textContent === focusedLabel)?.focus();
     currentRoomView = null;
   } else {
@@ -199,6 +214,7 @@ function render(flashRoomId = null, rebuild = false) {
       tickers.push(roomView.tick);
       layout.room.replaceChildren(roomView.element);
       notes.update(room);
+      finalThoughts.update(room, state.protocol, notes.you?.consented ?? false);
       if (view === "moderator") {
         const focused = document.activeElement?.dataset?.action;
         layout.controls.replaceChildren(buildControls(room, (item) => runAction(room, item)));

@@ -212,6 +212,7 @@ export class NotesPanel {
       this.consent.hidden = true;
       this.editor.hidden = false;
       this.text.focus();
+      this.onConsent?.();
     } catch (error) {
       this.showError(error);
     }
