@@ -80,6 +80,9 @@ export class FeedbackForm {
   }
 }
 
+// Rooms whose answers the uber moderator opened: kept open across re-renders.
+const opened = new Set();
+
 // The dashboard: per room, how many answered, and every answer.
 export function buildFeedbackSummary(rooms, feedback) {
   const answered = feedback.length;
@@ -96,7 +99,11 @@ export function buildFeedbackSummary(rooms, feedback) {
       .map(({ room, answers }) =>
         h(
           "details",
-          { "data-room": room.id },
+          {
+            "data-room": room.id,
+            open: opened.has(room.id),
+            ontoggle: (event) => (event.target.open ? opened.add(room.id) : opened.delete(room.id)),
+          },
           h("summary", {}, `${room.label}: ${answers.length} answer(s)`),
           ...list("Most useful", answers.map((a) => a.most_useful.trim()).filter(Boolean)),
           ...list("Could have been more useful", answers.map((a) => a.more_useful.trim()).filter(Boolean)),
