@@ -89,6 +89,9 @@ class Settings(BaseSettings):
         le=24 * 366,
         description="Hours after an event's main-room time that its links keep working",
     )
+    more_time_asks_per_round: int = Field(
+        2, ge=0, le=10, description="Times a room may ask for one more minute per round"
+    )
     fit_minimum_seconds: int = Field(60, ge=0, le=600)
     default_recall_seconds: int = Field(60, ge=10, le=120)
 

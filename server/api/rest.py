@@ -18,6 +18,8 @@ from server.api.deps import AdminDep, PrincipalDep, ServicesDep, StewardDep
 from server.api.openapi import ROOM_COMMAND_OPERATION, SNAPSHOT_LINKS
 from server.api.schemas import (
     ERROR_RESPONSES,
+    AnswerBody,
+    AskBody,
     BroadcastBody,
     ConsentOut,
     EventActionBody,
@@ -48,6 +50,7 @@ from server.domain.records import Team
 from server.service import Link
 from server.service.links import LinkEntry
 from server.wire.messages import (
+    AskView,
     BroadcastResult,
     FeedbackView,
     FitResult,
@@ -385,4 +388,23 @@ async def feedback_summary(principal: PrincipalDep, services: ServicesDep) -> Fe
             )
             for room in summary.rooms
         ],
+    )
+
+
+# -- asks ----------------------------------------------------------------------------
+
+
+@router.post("/asks", status_code=status.HTTP_201_CREATED, tags=["live"])
+async def ask(body: AskBody, principal: PrincipalDep, services: ServicesDep) -> AskView:
+    """A team member asks for one more minute, or says the room is done."""
+    return await services.asks.ask(principal, kind=body.kind)
+
+
+@router.post("/asks/{ask_id}/answer", tags=["live"])
+async def answer_ask(
+    ask_id: str, body: AnswerBody, principal: PrincipalDep, services: ServicesDep
+) -> AskView:
+    """The room's moderator or an uber accepts or declines an ask."""
+    return await services.asks.answer(
+        principal, ask_id=ask_id, accept=body.accept, expected_version=body.expected_version
     )

@@ -25,6 +25,7 @@ from server.wire.messages import (
     FEEDBACK_MAX_CHARS,
     NOTE_MAX_CHARS,
     AccessRole,
+    AskKind,
     ChangeView,
     FitResult,
     RoomAction,
@@ -276,6 +277,17 @@ class FeedbackSummaryOut(BaseModel):
     responses: int
     rooms_answered: int
     rooms: list[RoomFeedbackOut] = Field(description="Every room, in room order")
+
+
+class AskBody(_Body):
+    kind: AskKind = Field(description="more_time: one more minute; done: the room is done")
+
+
+class AnswerBody(_Body):
+    accept: StrictBool
+    expected_version: Version | None = Field(
+        None, description="The ask's version as the caller saw it"
+    )
 
 
 class ConsentOut(BaseModel):

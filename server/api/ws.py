@@ -45,6 +45,7 @@ from server.logs import get_logger
 from server.service import Services
 from server.service.help import help_result
 from server.wire.messages import (
+    AskResult,
     BroadcastSend,
     ClientMessage,
     ClockPing,
@@ -65,6 +66,8 @@ from server.wire.messages import (
     PauseAll,
     Recall,
     ResumeAll,
+    RoomAnswer,
+    RoomAsk,
     RoomCommand,
     RoomCommandResult,
     SnapshotRequest,
@@ -211,6 +214,18 @@ async def dispatch(services: Services, principal: Principal, message: ClientMess
                 expected_version=message.expected_version,
             )
             detail = FeedbackResult(feedback=answers)
+        case RoomAsk():
+            detail = AskResult(
+                kind="room.ask", ask=await services.asks.ask(principal, kind=message.kind)
+            )
+        case RoomAnswer():
+            answered = await services.asks.answer(
+                principal,
+                ask_id=message.ask_id,
+                accept=message.accept,
+                expected_version=message.expected_version,
+            )
+            detail = AskResult(kind="room.answer", ask=answered)
         case ConsentGive():
             at = await services.notes.consent(principal)
             detail = ConsentResult(consented_at=at * 1000)

@@ -7,6 +7,7 @@ change to stored state goes through; built by the app's lifespan.
 
 from __future__ import annotations
 
+from server.service.asks import Asks
 from server.service.context import Context
 from server.service.event_wide import EventActions
 from server.service.feedback import FeedbackDesk
@@ -32,6 +33,7 @@ class Services:
         self.help = HelpDesk(self.writes)
         self.notes = NoteDesk(self.writes)
         self.feedback = FeedbackDesk(self.writes)
+        self.asks = Asks(context.settings, self.writes)
         self.links = LinkDesk(context.settings, context.clock, self.writes)
         self.setup = EventSetup(context.protocols, self.writes, self.links)
         self.snapshots = Snapshots(context, self.setups)

@@ -25,13 +25,14 @@ from typing import Any
 from server.access import Principal
 from server.domain.records import Feedback, Note
 from server.errors import NotFound
+from server.service.asks import ask_view
 from server.service.context import Context
 from server.service.feedback import feedback_view
 from server.service.feedback import visible_to as feedback_visible_to
 from server.service.notes import note_view, visible_to
 from server.service.setup_cache import SetupCache
 from server.store import crud
-from server.wire.messages import EventView, HelpView, RoomView, Snapshot, YouView
+from server.wire.messages import AskView, EventView, HelpView, RoomView, Snapshot, YouView
 from server.wire.timeline import timeline
 from server.wire.views import event_view, help_view, room_view
 
@@ -49,6 +50,7 @@ class _Views:
     help: list[HelpView]
     notes: list[Note]
     feedback: list[Feedback]
+    asks: list[AskView]
     consented: set[str]
     """The links of the event whose holders accepted the notice on notes."""
 
@@ -88,6 +90,7 @@ class Snapshots:
             help_requests = await crud.list_help_requests(session, event_id=event_id)
             notes = await crud.list_notes(session, event_id=event_id)
             feedback = await crud.list_feedback(session, event_id=event_id)
+            asks = await crud.list_room_requests(session, event_id=event_id)
             consented = await crud.consented_links(session, event_id=event_id)
         stored_rooms = sorted(
             loaded.rooms, key=lambda stored: (stored.room.position, stored.room.id)
@@ -112,6 +115,7 @@ class Snapshots:
             help=[help_view(request) for request in help_requests],
             notes=notes,
             feedback=feedback,
+            asks=[ask_view(ask) for ask in asks],
             consented=consented,
         )
         self._views[event_id] = views
@@ -144,6 +148,7 @@ class Snapshots:
             help=[item for item in views.help if principal.can_see_room(item.room_id)],
             presence=presence,
             notes=[note_view(note) for note in views.notes if visible_to(note, principal)],
+            asks=[ask for ask in views.asks if principal.can_see_room(ask.room_id)],
             feedback=[
                 feedback_view(answers)
                 for answers in views.feedback

@@ -9,9 +9,9 @@ publishes.
 
 Rules:
 - Compare-and-sets are written in one order everywhere (events, then rooms in
-  id order, then links, then help requests, notes, feedback), so two writers never
-  wait on each other in a cycle; one that finds the version moved raises
-  ``LostRace``.
+  id order, then links, then help requests, notes, room requests, feedback), so
+  two writers never wait on each other in a cycle; one that finds the version
+  moved raises ``LostRace``.
 - Every room version step is its own message and its own log row: a timer
   step that was due is recorded before the command that followed it.
 - Messages are built lazily (``server.service.room_update``): serialized once,
@@ -31,6 +31,7 @@ from server.domain import events as domain_events
 from server.domain.event import EventState, EventStatus
 from server.domain.help import HelpState
 from server.domain.records import Event, Feedback, HelpRequest, Note, Room, Team
+from server.domain.room_requests import RoomRequest
 from server.domain.state import RunState
 from server.errors import NotFound
 from server.hub import Audience
@@ -87,6 +88,12 @@ class Revocation:
 
 
 @dataclass(frozen=True, slots=True)
+class _RequestWrite:
+    before: RoomRequest
+    after: RoomRequest
+
+
+@dataclass(frozen=True, slots=True)
 class _FeedbackWrite:
     before: Feedback
     after: Feedback
@@ -133,6 +140,7 @@ class Tx:
     _help: list[_HelpWrite] = field(default_factory=list)
     _notes: list[_NoteWrite] = field(default_factory=list)
     _feedback: list[_FeedbackWrite] = field(default_factory=list)
+    _requests: list[_RequestWrite] = field(default_factory=list)
     _logs: list[crud.LogEntry] = field(default_factory=list)
     _setup_changed: set[str] = field(default_factory=set)
     _details: dict[tuple[int, int], Mapping[str, object]] = field(default_factory=dict)
@@ -323,6 +331,10 @@ class Tx:
         self._feedback.append(_FeedbackWrite(feedback, after))
         return after
 
+    def answer_request(self, before: RoomRequest, after: RoomRequest) -> None:
+        """Record a room request's answer: a compare-and-set on its version."""
+        self._requests.append(_RequestWrite(before, after))
+
     def announce_help(self, request: HelpRequest) -> None:
         message = HelpUpdated(help=help_view(request)).model_dump_json()
         self.publications.append(
@@ -428,6 +440,9 @@ class Tx:
                 now=note.after.updated_at,
             ):
                 raise LostRace(f"note {note.before.id}")
+        for answer in self._requests:
+            if not await crud.write_room_request(session, before=answer.before, after=answer.after):
+                raise LostRace(f"room request {answer.before.id}")
         for answers in self._feedback:
             if not await crud.write_feedback(session, before=answers.before, after=answers.after):
                 raise LostRace(f"feedback {answers.before.id}")

@@ -23,6 +23,7 @@ from sqlmodel import Field, SQLModel
 
 from server.domain.event import EventStatus
 from server.domain.help import HelpStatus
+from server.domain.room_requests import RequestKind, RequestStatus
 from server.wire.team import TeamFields
 
 NAMING_CONVENTION = {
@@ -231,6 +232,29 @@ class FeedbackRow(SQLModel, table=True):
     updated_by: str = ""
     created_at: float = 0.0
     updated_at: float = 0.0
+
+
+class RoomRequestRow(SQLModel, table=True):
+    """A room's participant asks for one more minute, or says the room is done; the room's
+    moderator or an uber accepts or declines. Changed only by a compare-and-set."""
+
+    __tablename__ = "room_request"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    event_id: str = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    room_id: str = Field(foreign_key="room.id", ondelete="CASCADE")
+    round_index: int
+    phase_id: str
+    kind: RequestKind = Field(sa_column=enum_column(RequestKind, "kind"))
+    status: RequestStatus = Field(
+        default=RequestStatus.OPEN, sa_column=enum_column(RequestStatus, "status")
+    )
+    link_id: str
+    requested_by: str
+    decided_by: str = ""
+    version: int = 0
+    created_at: float = 0.0
+    decided_at: float | None = None
 
 
 class ClockAnchorRow(SQLModel, table=True):

@@ -235,6 +235,29 @@ class FeedbackSave(_Message):
     )
 
 
+AskKind = Literal["more_time", "done"]
+
+
+class RoomAsk(_Message):
+    """A team member asks for one more minute, or says the room is done; the room's
+    moderator and every uber see it and answer it."""
+
+    type: Literal["room.ask"]
+    kind: AskKind = Field(description="more_time: one more minute; done: the room is done")
+
+
+class RoomAnswer(_Message):
+    """The room's moderator or an uber accepts or declines an ask (accepting one more
+    minute adds it to the phase)."""
+
+    type: Literal["room.answer"]
+    ask_id: str = Field(description="The ask's id")
+    accept: StrictBool
+    expected_version: StrictInt | None = Field(
+        None, ge=0, description="The ask's version as the caller saw it"
+    )
+
+
 class ConsentGive(_Message):
     """Accept the notice on what is kept of what this person writes (before their first note)."""
 
@@ -256,6 +279,8 @@ ClientMessage = Annotated[
     | HelpResolve
     | NoteSave
     | FeedbackSave
+    | RoomAsk
+    | RoomAnswer
     | ConsentGive,
     Field(discriminator="type"),
 ]
@@ -378,6 +403,22 @@ class FeedbackView(BaseModel):
     updated_at: float = Field(description="Epoch ms")
 
 
+class AskView(BaseModel):
+    """One more minute asked, or the room said to be done, and its answer."""
+
+    id: str
+    room_id: str
+    round_index: int
+    phase_id: str
+    kind: AskKind
+    status: Literal["open", "accepted", "declined"]
+    requested_by: str
+    decided_by: str
+    version: int
+    created_at: float = Field(description="Epoch ms")
+    decided_at: float | None = Field(description="Epoch ms")
+
+
 class PersonView(BaseModel):
     role: str
     label: str
@@ -429,6 +470,10 @@ class Snapshot(BaseModel):
         default_factory=list,
         description="The caller's own (or their team's) notes of their room, and the notes "
         "the pair shared; none for an uber moderator",
+    )
+    asks: list[AskView] = Field(
+        default_factory=list,
+        description="Every ask (one more minute, done) of the rooms the caller may see",
     )
     feedback: list[FeedbackView] = Field(
         default_factory=list,
@@ -577,6 +622,18 @@ class FeedbackUpdated(BaseModel):
     feedback: FeedbackView
 
 
+class AskUpdated(BaseModel):
+    """An ask was made or answered (sent to its room and every uber)."""
+
+    type: Literal["ask.updated"] = "ask.updated"
+    ask: AskView
+
+
+class AskResult(BaseModel):
+    kind: Literal["room.ask", "room.answer"]
+    ask: AskView
+
+
 class FeedbackResult(BaseModel):
     kind: Literal["feedback.save"] = "feedback.save"
     feedback: FeedbackView
@@ -607,6 +664,7 @@ CommandResult = Annotated[
     | HelpResult
     | NoteResult
     | FeedbackResult
+    | AskResult
     | ConsentResult,
     Field(discriminator="kind"),
 ]
@@ -653,6 +711,7 @@ ServerMessage = Annotated[
     | SetupChanged
     | NoteUpdated
     | FeedbackUpdated
+    | AskUpdated
     | CommandOk
     | ErrorMessage,
     Field(discriminator="type"),

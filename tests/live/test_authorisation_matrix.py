@@ -115,6 +115,8 @@ POST /api/consent                       401  401  401  200  200  200  200  200  
 POST /api/notes                         401  401  401  200  200  200  200  200  403  403  401R 401E
 POST /api/feedback                      401  401  401  200  200  200  200  200  403  403  401R 401E
 GET  /api/feedback/summary              401  401  401  403  403  403  403  403  200  200  401R 401E
+POST /api/asks                          401  401  401  403  201  201  403  403  403  403  401R 401E
+POST /api/asks/{ask_id}/answer          401  401  401  403  403  403  403  200  200  404  401R 401E
 """
 
 # Websocket cells: what answers the message (sent with a request_id, echoed on the answer):
@@ -141,6 +143,8 @@ help.resolve       4401  4401  4401  403   403   403   403   403   ok    404   4
 consent.give       4401  4401  4401  ok    ok    ok    ok    ok    ok    ok    4401R 4401E
 note.save          4401  4401  4401  ok    ok    ok    ok    ok    403   403   4401R 4401E
 feedback.save      4401  4401  4401  ok    ok    ok    ok    ok    403   403   4401R 4401E
+room.ask           4401  4401  4401  403   ok    ok    403   403   403   403   4401R 4401E
+room.answer        4401  4401  4401  403   403   403   403   ok    ok    404   4401R 4401E
 """
 
 Outcome = tuple[str, str | None]
@@ -235,6 +239,8 @@ class World:
     """A's second uber link, made by the admin key."""
     help_id: str
     """An open help request of room 1."""
+    ask_id: str
+    """While rooms run: an open "one more minute" of room 1."""
     tokens: dict[str, str]
     dirty: set[str] = field(default_factory=set)
     """The parts of the world cells have changed ("A", "B", "elsewhere")."""
@@ -330,6 +336,10 @@ async def build_world(server: LiveServer, state: State) -> World:
             await services.event.start_all(steward)
         if state == "paused":
             await services.event.pause_all(steward)
+    more_time = ""
+    if state in ("running", "paused"):
+        asking = await services.principals.authenticate(asker)
+        more_time = (await services.asks.ask(asking, kind="more_time")).id
     if state == "finished":
         for steward, room_id in ((uber, room1.id), (uber, room2.id), (uber_b, room_b.id)):
             await services.rooms.command(
@@ -346,6 +356,7 @@ async def build_world(server: LiveServer, state: State) -> World:
         spare_link=spare,
         second_uber=second_uber,
         help_id=asked.id,
+        ask_id=more_time,
         tokens={
             "obs1": obs1,
             "mem1": mem1,
@@ -582,6 +593,11 @@ REST_CALLS: dict[str, Rest] = {
     "POST /api/notes": Rest(body=lambda _: NOTE),
     "POST /api/feedback": Rest(body=lambda _: FEEDBACK, state="finished"),
     "GET /api/feedback/summary": Rest(changes=False),
+    # Room 1 has an open "one more minute" already: a "done" is what is left to ask.
+    "POST /api/asks": Rest(body=lambda _: {"kind": "done"}, state="running"),
+    "POST /api/asks/{ask_id}/answer": Rest(
+        ids=lambda w: {"ask_id": w.ask_id}, body=lambda _: {"accept": True}, state="running"
+    ),
 }
 
 
@@ -655,6 +671,8 @@ WS_CALLS: dict[str, Frame] = {
     "consent.give": Frame(changes=False),
     "note.save": Frame(lambda _: NOTE),
     "feedback.save": Frame(lambda _: FEEDBACK, state="finished"),
+    "room.ask": Frame(lambda _: {"kind": "done"}, state="running"),
+    "room.answer": Frame(lambda w: {"ask_id": w.ask_id, "accept": True}, state="running"),
 }
 
 REQUEST_ID = "matrix-cell"

@@ -56,6 +56,12 @@ from server.store.crud.reads import (
     load_setup,
     load_states,
 )
+from server.store.crud.room_requests import (
+    create_room_request,
+    get_room_request,
+    list_room_requests,
+    write_room_request,
+)
 from server.store.crud.rooms import StateWrite, rooms_with_deadlines, write_rooms
 from server.store.crud.rows import hash_token
 from server.store.crud.setup import (
@@ -92,6 +98,7 @@ __all__ = [
     "create_event",
     "create_help_request",
     "create_room",
+    "create_room_request",
     "create_token",
     "delete_clock_anchor",
     "events_recalling",
@@ -100,6 +107,7 @@ __all__ = [
     "get_clock_anchor",
     "get_event",
     "get_help_request",
+    "get_room_request",
     "get_teams",
     "hash_token",
     "hold_requester",
@@ -109,6 +117,7 @@ __all__ = [
     "list_help_requests",
     "list_links",
     "list_notes",
+    "list_room_requests",
     "list_teams",
     "live_grants",
     "load_event_states",
@@ -130,5 +139,6 @@ __all__ = [
     "write_feedback",
     "write_help",
     "write_note",
+    "write_room_request",
     "write_rooms",
 ]

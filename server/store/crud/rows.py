@@ -23,6 +23,7 @@ from server.store.models import (
     FeedbackRow,
     HelpRequestRow,
     NoteRow,
+    RoomRequestRow,
     RoomRow,
     SeatRow,
     TeamRow,
@@ -59,6 +60,9 @@ NOTE = NoteRow.__table__  # type: ignore[attr-defined]
 
 
 FEEDBACK = FeedbackRow.__table__  # type: ignore[attr-defined]
+
+
+ROOM_REQUEST = RoomRequestRow.__table__  # type: ignore[attr-defined]
 
 
 def hash_token(token: str) -> str:

@@ -4,6 +4,8 @@
   and phase, with its text, whether it is shared with the pair, and a version.
 - feedback: one per link, room and round: what was most useful, what could have
   been more useful, and a version.
+- room_request: a participant's "one more minute" or "we are done", and the
+  moderator's answer (kind and status checked against their values), versioned.
 - access_token: ``consented_at``, when the link's holder accepted the notice.
 
 Revision ID: 0004
@@ -96,6 +98,34 @@ def upgrade() -> None:
         sa.UniqueConstraint("room_id", "link_id", "round_index", name=op.f("feedback_room_id_key")),
     )
     op.create_index(op.f("ix_feedback_event_id"), "feedback", ["event_id"])
+    op.create_table(
+        "room_request",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("event_id", sa.String(), nullable=False),
+        sa.Column("room_id", sa.String(), nullable=False),
+        sa.Column("round_index", sa.Integer(), nullable=False),
+        sa.Column("phase_id", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("link_id", sa.String(), nullable=False),
+        sa.Column("requested_by", sa.String(), nullable=False),
+        sa.Column("decided_by", sa.String(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("decided_at", sa.Float(), nullable=True),
+        sa.CheckConstraint("kind IN ('more_time', 'done')", name=op.f("ck_room_request_kind")),
+        sa.CheckConstraint(
+            "status IN ('open', 'accepted', 'declined')", name=op.f("ck_room_request_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["event.id"], name=op.f("room_request_event_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["room.id"], name=op.f("room_request_room_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("room_request_pkey")),
+    )
+    op.create_index(op.f("ix_room_request_event_id"), "room_request", ["event_id"])
     with _batch("access_token") as batch:
         batch.add_column(sa.Column("consented_at", sa.Float(), nullable=True))
 
