@@ -17,6 +17,7 @@ import { buildRoomView, buildControls, actionForKey, phaseOf, roleFor, remaining
 import { buildTile, buildEventControls, buildSchedule } from "./dashboard.js";
 import { NotesPanel } from "./notes.js";
 import { FeedbackForm, buildFeedbackSummary } from "./feedback.js";
+import { buildAskBox, buildOpenAsks } from "./asks.js";
 
 // The page's settings come as data, not as a script (the CSP allows no inline script).
 const { token, view } = JSON.parse(document.getElementById("consult-config").textContent);
@@ -30,6 +31,7 @@ const state = {
   rooms: new Map(),
   help: new Map(),
   feedback: new Map(),
+  asks: new Map(),
   presence: {},
   warned: new Set(),
   recallShown: null,
@@ -79,6 +81,14 @@ function receive(message) {
     case "note.updated":
       notes?.noteUpdated(message.note);
       break;
+    case "ask.updated": {
+      const held = state.asks.get(message.ask.id);
+      if (held && message.ask.version <= held.version) break;
+      state.asks.set(message.ask.id, message.ask);
+      if (message.ask.status === "open" && view !== "room") chime.play("warning");
+      render();
+      break;
+    }
     case "feedback.updated": {
       const held = state.feedback.get(message.feedback.id);
       if (held && message.feedback.version <= held.version) break;
@@ -119,6 +129,7 @@ function applySnapshot(snapshot) {
   state.help = new Map(snapshot.help.map((item) => [item.id, item]));
   state.presence = snapshot.presence;
   state.feedback = new Map(snapshot.feedback.map((item) => [item.id, item]));
+  state.asks = new Map(snapshot.asks.map((item) => [item.id, item]));
   notes?.loadSnapshot(snapshot);
   finalThoughts?.loadSnapshot(snapshot);
   render(null, true);
@@ -154,6 +165,7 @@ function context() {
     event: state.event,
     presence: state.presence,
     help: [...state.help.values()],
+    asks: [...state.asks.values()],
     rooms: [...state.rooms.values()],
   };
 }
@@ -173,8 +185,8 @@ function buildLayout() {
     };
     main.append(h("h1", {}, "Every room"), layout.schedule, layout.controls, layout.tiles, layout.feedback);
   } else {
-    layout = { room: h("div"), controls: h("div"), help: null, helpStatus: h("p", { role: "status" }) };
-    main.append(layout.room, layout.controls);
+    layout = { room: h("div"), controls: h("div"), asks: h("div"), help: null, helpStatus: h("p", { role: "status" }) };
+    main.append(layout.room, layout.asks, layout.controls);
     if (state.rooms.size) main.append(finalThoughts.element, notes.element);
     if (state.you.access === "member" || state.you.access === "moderator") {
       layout.help = helpBox(layout.helpStatus);
@@ -215,6 +227,9 @@ function render(flashRoomId = null, rebuild = false) {
       layout.room.replaceChildren(roomView.element);
       notes.update(room);
       finalThoughts.update(room, state.protocol, notes.you?.consented ?? false);
+      const asks = [...state.asks.values()];
+      if (state.you.access === "member") layout.asks.replaceChildren(buildAskBox(room, asks, (kind) => actions.ask(kind)));
+      if (view === "moderator") layout.asks.replaceChildren(buildOpenAsks(room, asks, actions.answer) ?? "");
       if (view === "moderator") {
         const focused = document.activeElement?.dataset?.action;
         layout.controls.replaceChildren(buildControls(room, (item) => runAction(room, item)));
@@ -364,6 +379,12 @@ const actions = {
     } catch (error) {
       showError(error);
     }
+  },
+  ask(kind) {
+    return connection.send({ type: "room.ask", kind }).catch(showError);
+  },
+  answer(ask, accept) {
+    return connection.send({ type: "room.answer", ask_id: ask.id, accept, expected_version: ask.version }).catch(showError);
   },
   help(type, helpId) {
     const expected_version = state.help.get(helpId)?.version;

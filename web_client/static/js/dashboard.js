@@ -4,6 +4,7 @@
 // who is connected by role, and open help requests; event-wide controls act
 // on every room at one server instant.
 
+import { buildOpenAsks } from "./asks.js";
 import { h, formatClock, formatTime } from "./dom.js";
 import { phaseOf, remainingMs, statusText, zoneOf } from "./room_view.js";
 
@@ -31,7 +32,7 @@ export function peopleText(people) {
 }
 
 export function buildTile(room, context, actions) {
-  const { protocol, clock, event, presence, help } = context;
+  const { protocol, clock, event, presence, help, asks } = context;
   const phase = phaseOf(protocol, room);
   const countdown = h("p", { class: "countdown", "data-countdown": room.id }, "--:--");
   const drift = h("p", { class: "drift" });
@@ -59,6 +60,7 @@ export function buildTile(room, context, actions) {
         ? h("button", { type: "button", onclick: () => actions.command(room, "adjust_time", 60) }, `+1 min in ${room.label}`)
         : null,
     ),
+    buildOpenAsks(room, asks, actions.answer),
     openHelp.length
       ? h(
           "div",
