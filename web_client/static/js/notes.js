@@ -17,10 +17,10 @@ import { h, formatTime } from "./dom.js";
 const SAVE_AFTER_MS = 700;
 
 export const CONSENT_TEXT =
-  "What you write here is kept with this event: your notes (private to your team unless you share them with the pair), " +
-  "and the event's timing. It is used to support your team's work and the event's report, stored on this server, " +
-  "seen only by the people named here, and deleted with the event. You may ask the organisers for your team's data " +
-  "or for the event to be deleted at any time.";
+  "What you write here is kept with this event, on this server. Your notes stay private to your team " +
+  "(or to you, as a moderator or observer) unless you share them with the pair; your final thoughts are read " +
+  "by the event's organisers (the uber moderators). Nothing you write is shown to other rooms. " +
+  "Agree to start writing; you can still take part without writing anything.";
 
 export class NotesPanel {
   constructor(connection, showError) {
