@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, status
+from fastapi.responses import PlainTextResponse, Response
 
 from server.api.deps import AdminDep, PrincipalDep, ServicesDep, StewardDep
 from server.api.openapi import ROOM_COMMAND_OPERATION, SNAPSHOT_LINKS
@@ -49,6 +50,8 @@ from server.api.schemas import (
 from server.domain.records import Team
 from server.service import Link
 from server.service.links import LinkEntry
+from server.service.setup import ZOOM_COLUMNS, zoom_assignment_rows
+from server.spreadsheet import csv_text
 from server.wire.messages import (
     AskView,
     BroadcastResult,
@@ -121,6 +124,7 @@ def team_out(team: Team) -> TeamOut:
         request=team.request,
         stage=team.stage,
         tags=list(team.tags),
+        emails=list(team.emails),
     )
 
 
@@ -194,6 +198,28 @@ async def create_room(body: RoomCreate, principal: PrincipalDep, services: Servi
     room = await services.setup.create_room(principal, **body.model_dump())
     snapshot = await services.snapshots.snapshot(principal)
     return next(view for view in snapshot.rooms if view.id == room.id)
+
+
+@router.get(
+    "/rooms/zoom.csv",
+    tags=["setup"],
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Zoom's breakout-room pre-assignment CSV",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def zoom_assignment(principal: PrincipalDep, services: ServicesDep) -> PlainTextResponse:
+    """The rooms as Zoom's breakout-room pre-assignment CSV: one row per member address,
+    under its room's name (teams without addresses are left out)."""
+    rows = await zoom_assignment_rows(services.writes, principal)
+    return PlainTextResponse(
+        csv_text(ZOOM_COLUMNS, rows),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="zoom-breakout-rooms.csv"'},
+    )
 
 
 @router.post("/rooms/pair", status_code=status.HTTP_201_CREATED, tags=["setup"])

@@ -24,6 +24,7 @@ class Team:
     request: str = ""
     stage: str = ""
     tags: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from itertools import combinations
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import Principal
 from server.domain.records import Event, Room, Team
@@ -276,3 +277,28 @@ class EventSetup:
             return rooms, leftovers
 
         return await self.writes.run(attempt, what="the rooms")
+
+
+ZOOM_COLUMNS = ("Pre-assign Room Name", "Email Address")
+"""Zoom's breakout-room pre-assignment CSV (its column names, in its order)."""
+
+
+async def zoom_assignment_rows(writes: WritePath, principal: Principal) -> list[tuple[str, str]]:
+    """(room label, e-mail) for every member address of every seated team, in room order."""
+    principal.require_uber("export the rooms")
+
+    async def read(session: AsyncSession) -> list[tuple[str, str]]:
+        event = await crud.get_event(session, event_id=principal.event_id)
+        if event is None:
+            raise NotFound(f"no event with id {principal.event_id!r}")
+        setup = await crud.load_setup(
+            session, event_id=principal.event_id, version=event.setup_version
+        )
+        rows: list[tuple[str, str]] = []
+        for room in sorted(setup.rooms.values(), key=lambda room: (room.position, room.id)):
+            for team_id in room.team_ids:
+                team = setup.teams.get(team_id)
+                rows += [(room.label, email) for email in (team.emails if team else ())]
+        return rows
+
+    return await writes.read(read)

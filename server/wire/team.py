@@ -9,11 +9,24 @@ table's columns as they have always been: text without a length, JSON lists.
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, model_validator
+from typing import Annotated
+
+from pydantic import ConfigDict, StringConstraints, model_validator
 from sqlalchemy import JSON, Text
 from sqlmodel import AutoString, Field, SQLModel
 
 from server.fields import refuse_nul
+
+
+Email = Annotated[
+    str,
+    StringConstraints(
+        max_length=254, pattern=r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+    ),
+]
+"""An e-mail address as the video platform takes it: an ASCII local part, @, a dotted
+domain. Spelled with explicit character ranges, so every regular-expression dialect
+(the server's, a client's, a contract test's) reads it the same way."""
 
 
 class TeamFields(SQLModel):
@@ -26,6 +39,12 @@ class TeamFields(SQLModel):
     request: str = Field("", max_length=2000, sa_type=Text, description="The request for feedback")
     stage: str = Field("", max_length=80, sa_type=AutoString, description="Stage of implementation")
     tags: list[str] = Field(default_factory=list, max_length=20, sa_type=JSON)
+    emails: list[Email] = Field(
+        default_factory=list,
+        max_length=50,
+        sa_type=JSON,
+        description="Members' e-mail addresses, for the video platform's room assignment",
+    )
 
 
 class TeamCreate(TeamFields):
@@ -40,6 +59,6 @@ class TeamOut(TeamFields):
     id: str
 
 
-LIST_FIELDS = ("members", "tags")
+LIST_FIELDS = ("members", "tags", "emails")
 """Fields holding lists; in CSV they are written as one cell, separated by semicolons."""
 CSV_COLUMNS = tuple(TeamFields.model_fields)

@@ -90,6 +90,7 @@ POST /api/teams/import                  401  401  401  403  403  403  403  403  
 GET  /api/teams                         401  401  401  403  403  403  403  403  200  200  401R 401E
 POST /api/rooms                         401  401  401  403  403  403  403  403  201  404  401R 401E
 POST /api/rooms/pair                    401  401  401  403  403  403  403  403  201  201  401R 401E
+GET  /api/rooms/zoom.csv                401  401  401  403  403  403  403  403  200  200  401R 401E
 GET  /api/links                         401  401  200  403  403  403  403  403  200  200  401R 401E
 POST /api/links                         401  401  201  403  403  403  403  403  201  404  401R 401E
 POST /api/links (uber)                  401  401  201  403  403  403  403  403  403  403  401R 401E
@@ -558,6 +559,7 @@ REST_CALLS: dict[str, Rest] = {
         }
     ),
     "POST /api/rooms/pair": Rest(body=lambda _: {"by": "tags"}),
+    "GET /api/rooms/zoom.csv": Rest(changes=False),
     "GET /api/links": Rest(changes=False),
     "POST /api/links": Rest(
         body=lambda w: {"role": "observer", "room_id": w.room1, "label": "Visiting observer"}

@@ -102,6 +102,7 @@ def team_from_row(values: Mapping[Any, Any]) -> Team:
         request=values["request"],
         stage=values["stage"],
         tags=tuple(values["tags"]),
+        emails=tuple(values.get("emails") or ()),
     )
 
 

@@ -30,6 +30,7 @@ async def add_teams(
             "request": team.get("request", ""),
             "stage": team.get("stage", ""),
             "tags": list(team.get("tags", ())),
+            "emails": [str(email) for email in team.get("emails", ())],
         }
         for team in teams
     ]

@@ -85,7 +85,7 @@ document.getElementById("team-form").addEventListener("submit", async (event) =>
   const form = event.target;
   const data = Object.fromEntries(new FormData(form));
   try {
-    await api("POST", "/api/teams", { ...data, members: list(data.members), tags: list(data.tags) });
+    await api("POST", "/api/teams", { ...data, members: list(data.members), tags: list(data.tags), emails: list(data.emails) });
     say(`Added ${data.name}.`);
     form.reset();
     await refresh();
@@ -151,6 +151,22 @@ document.getElementById("make-links").addEventListener("click", async () => {
 document.getElementById("make-uber-link").addEventListener("click", () =>
   makeLink({ role: "uber", label: "Uber moderator" }, "Another uber moderator"),
 );
+
+// Zoom's pre-assignment file: fetched with this link's token, then saved by the browser.
+document.getElementById("zoom-csv").addEventListener("click", async () => {
+  const response = await fetch("/api/rooms/zoom.csv", { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) {
+    say(`Not exported: ${(await response.json()).error?.message ?? response.status}`);
+    return;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const save = h("a", { href: url, download: "zoom-breakout-rooms.csv" });
+  document.body.append(save);
+  save.click();
+  save.remove();
+  URL.revokeObjectURL(url);
+  say("Saved zoom-breakout-rooms.csv: import it in Zoom's breakout-room pre-assignment.");
+});
 
 document.getElementById("print-links").addEventListener("click", () => window.print());
 

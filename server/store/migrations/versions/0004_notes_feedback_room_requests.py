@@ -4,6 +4,8 @@
   and phase, with its text, whether it is shared with the pair, and a version.
 - feedback: one per link, room and round: what was most useful, what could have
   been more useful, and a version.
+- team: ``emails``, its members' addresses (a JSON list, empty for every team so
+  far), for the video platform's room assignment.
 - room_request: a participant's "one more minute" or "we are done", and the
   moderator's answer (kind and status checked against their values), versioned.
 - access_token: ``consented_at``, when the link's holder accepted the notice.
@@ -128,6 +130,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_room_request_event_id"), "room_request", ["event_id"])
     with _batch("access_token") as batch:
         batch.add_column(sa.Column("consented_at", sa.Float(), nullable=True))
+    with _batch("team") as batch:
+        batch.add_column(sa.Column("emails", sa.JSON(), nullable=False, server_default="[]"))
 
 
 def downgrade() -> None:
