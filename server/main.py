@@ -147,6 +147,8 @@ def create_app(
             resources.push_async_callback(services.principals.stop)
             services.sightings.start()
             resources.push_async_callback(services.sightings.stop)
+            services.data.start()
+            resources.push_async_callback(services.data.stop)
             scheduler.start()
             resources.push_async_callback(scheduler.stop)
             metrics.start()

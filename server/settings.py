@@ -89,6 +89,13 @@ class Settings(BaseSettings):
         le=24 * 366,
         description="Hours after an event's main-room time that its links keep working",
     )
+    retention_days: float | None = Field(
+        None,
+        gt=0,
+        le=3650,
+        description="Delete an event and everything about it this many days after its "
+        "main-room time (unset: keep until an uber moderator or the admin deletes it)",
+    )
     more_time_asks_per_round: int = Field(
         2, ge=0, le=10, description="Times a room may ask for one more minute per round"
     )

@@ -10,6 +10,7 @@ same results as the websocket's ``command.ok``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request, status
@@ -23,6 +24,8 @@ from server.api.schemas import (
     AskBody,
     BroadcastBody,
     ConsentOut,
+    Deleted,
+    DeleteEventBody,
     EventActionBody,
     EventCreate,
     EventCreated,
@@ -49,6 +52,7 @@ from server.api.schemas import (
 )
 from server.domain.records import Team
 from server.service import Link
+from server.service.data_rights import EMPTY_HEADERS, Section
 from server.service.links import LinkEntry
 from server.service.setup import ZOOM_COLUMNS, zoom_assignment_rows
 from server.spreadsheet import csv_text
@@ -434,3 +438,51 @@ async def answer_ask(
     return await services.asks.answer(
         principal, ask_id=ask_id, accept=body.accept, expected_version=body.expected_version
     )
+
+
+# -- data rights ------------------------------------------------------------------------
+
+
+@router.get("/export", tags=["data"])
+async def export(principal: PrincipalDep, services: ServicesDep) -> dict[str, Any]:
+    """Everything kept of the event (an uber moderator) or of the caller's team (a team
+    member): teams, rooms, notes, final thoughts, asks and the timing log."""
+    return await services.data.export(principal)
+
+
+@router.get(
+    "/export/{section}.csv",
+    tags=["data"],
+    response_class=Response,
+    responses={
+        200: {"description": "One section", "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+async def export_csv(section: Section, principal: PrincipalDep, services: ServicesDep) -> Response:
+    """One section of the export as CSV (lists and objects as JSON text in their cell)."""
+    data = await services.data.export(principal)
+    rows: list[dict[str, Any]] = data[section]
+    header = list(rows[0]) if rows else list(EMPTY_HEADERS[section])
+    body = csv_text(
+        header,
+        ([_cell(row.get(name)) for name in header] for row in rows),
+    )
+    return PlainTextResponse(
+        body,
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{section}.csv"'},
+    )
+
+
+def _cell(value: object) -> object:
+    return json.dumps(value) if isinstance(value, list | dict) else value
+
+
+@router.post("/event/delete", tags=["data"])
+async def delete_event(
+    body: DeleteEventBody, steward: StewardDep, services: ServicesDep
+) -> Deleted:
+    """Delete the event and everything about it (an uber moderator, or the admin key with
+    ?event_id=): its links stop at once. Type its title in ``confirm``."""
+    title = await services.data.delete_event(steward, confirm=body.confirm)
+    return Deleted(deleted=steward.event_id, title=title)

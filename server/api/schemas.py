@@ -290,6 +290,17 @@ class AnswerBody(_Body):
     )
 
 
+class DeleteEventBody(_Body):
+    confirm: str = Field(
+        max_length=200, description="The event's title, typed exactly, to confirm the deletion"
+    )
+
+
+class Deleted(BaseModel):
+    deleted: str = Field(description="The deleted event's id")
+    title: str
+
+
 class ConsentOut(BaseModel):
     consented_at: float = Field(description="Epoch ms when the consent was first recorded")
 

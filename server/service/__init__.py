@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from server.service.asks import Asks
 from server.service.context import Context
+from server.service.data_rights import DataRights
 from server.service.event_wide import EventActions
 from server.service.feedback import FeedbackDesk
 from server.service.help import HelpDesk
@@ -34,6 +35,7 @@ class Services:
         self.notes = NoteDesk(self.writes)
         self.feedback = FeedbackDesk(self.writes)
         self.asks = Asks(context.settings, self.writes)
+        self.data = DataRights(context, self.writes)
         self.links = LinkDesk(context.settings, context.clock, self.writes)
         self.setup = EventSetup(context.protocols, self.writes, self.links)
         self.snapshots = Snapshots(context, self.setups)

@@ -85,6 +85,9 @@ class Revocation:
     actor: str
     reason: str
     """What the links' holders are told as their connections close."""
+    stored: bool = True
+    """False when the links are gone with their event: nothing to compare-and-set, only
+    to forget and close after the commit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,6 +376,12 @@ class Tx:
         if link_ids:
             self.revocations.append(Revocation(event_id, tuple(link_ids), actor, reason))
 
+    def links_gone(self, event_id: str, link_ids: Sequence[str], *, reason: str) -> None:
+        """Links deleted with their event: after the commit every process forgets them and
+        closes their connections (there is no row left to revoke)."""
+        if link_ids:
+            self.revocations.append(Revocation(event_id, tuple(link_ids), "", reason, stored=False))
+
     def setup_changed(self, event_id: str) -> None:
         """Teams, rooms, seats or links changed: raise the event's setup version (so every
         process reads the setup afresh) and tell open pages."""
@@ -415,7 +424,7 @@ class Tx:
             )
             if len(written) != len(writes):
                 raise LostRace(f"{len(writes) - len(written)} room(s)")
-        for revocation in self.revocations:
+        for revocation in (r for r in self.revocations if r.stored):
             revoked = await crud.revoke_links(
                 session, link_ids=revocation.link_ids, now=self.now, by=revocation.actor
             )

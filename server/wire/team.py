@@ -17,7 +17,6 @@ from sqlmodel import AutoString, Field, SQLModel
 
 from server.fields import refuse_nul
 
-
 Email = Annotated[
     str,
     StringConstraints(

@@ -118,6 +118,9 @@ POST /api/feedback                      401  401  401  200  200  200  200  200  
 GET  /api/feedback/summary              401  401  401  403  403  403  403  403  200  200  401R 401E
 POST /api/asks                          401  401  401  403  201  201  403  403  403  403  401R 401E
 POST /api/asks/{ask_id}/answer          401  401  401  403  403  403  403  200  200  404  401R 401E
+GET  /api/export                        401  401  401  403  200  200  403  403  200  200  401R 401E
+GET  /api/export/{section}.csv          401  401  401  403  200  200  403  403  200  200  401R 401E
+POST /api/event/delete                  401  401  200  403  403  403  403  403  200  200  401R 401E
 """
 
 # Websocket cells: what answers the message (sent with a request_id, echoed on the answer):
@@ -310,7 +313,7 @@ async def build_world(server: LiveServer, state: State) -> World:
         await services.principals.authenticate(asker), message="Our audio dropped"
     )
 
-    event_b, uber_b_token = await event("Autumn community of practice", now)
+    event_b, uber_b_token = await event("Spring community of practice", now)
     uber_b = await services.principals.authenticate(uber_b_token)
     b_teams = await services.setup.add_teams(
         uber_b,
@@ -595,6 +598,10 @@ REST_CALLS: dict[str, Rest] = {
     "POST /api/notes": Rest(body=lambda _: NOTE),
     "POST /api/feedback": Rest(body=lambda _: FEEDBACK, state="finished"),
     "GET /api/feedback/summary": Rest(changes=False),
+    "GET /api/export": Rest(changes=False),
+    "GET /api/export/{section}.csv": Rest(ids=lambda _: {"section": "notes"}, changes=False),
+    # Events A and B share their title: one confirmation serves every caller's own event.
+    "POST /api/event/delete": Rest(body=lambda _: {"confirm": "Spring community of practice"}),
     # Room 1 has an open "one more minute" already: a "done" is what is left to ask.
     "POST /api/asks": Rest(body=lambda _: {"kind": "done"}, state="running"),
     "POST /api/asks/{ask_id}/answer": Rest(
@@ -618,7 +625,7 @@ def rest_caller(http: httpx.AsyncClient) -> Perform:
         method, path = operation_of(row).split(" ")
         headers = credentials(world, principal)
         params = {}
-        if principal == "admn" and path.startswith("/api/links"):
+        if principal == "admn" and (path.startswith("/api/links") or path == "/api/event/delete"):
             params["event_id"] = world.event_a  # how the admin key names the event
         content: bytes | None = None
         if call.csv is not None:

@@ -23,7 +23,14 @@ names, not its modules.
 from __future__ import annotations
 
 from server.store.crud.anchor import delete_clock_anchor, get_clock_anchor, put_clock_anchor
-from server.store.crud.events import create_event, events_recalling, get_event, write_event
+from server.store.crud.events import (
+    create_event,
+    delete_event,
+    events_ended_before,
+    events_recalling,
+    get_event,
+    write_event,
+)
 from server.store.crud.feedback import (
     find_feedback,
     insert_feedback,
@@ -101,6 +108,8 @@ __all__ = [
     "create_room_request",
     "create_token",
     "delete_clock_anchor",
+    "delete_event",
+    "events_ended_before",
     "events_recalling",
     "find_feedback",
     "find_note",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.event import EventState, EventStatus
@@ -73,3 +73,15 @@ async def events_recalling(session: AsyncSession) -> list[tuple[str, float]]:
         for event_id, deadline in (await session.execute(query)).all()
         if deadline is not None
     ]
+
+
+async def delete_event(session: AsyncSession, *, event_id: str) -> bool:
+    """Delete an event; every row that belongs to it goes with it (ON DELETE CASCADE)."""
+    result = await session.execute(delete(EVENT).where(EVENT.c.id == event_id))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+async def events_ended_before(session: AsyncSession, *, instant: float) -> list[str]:
+    """Events whose main-room time is before ``instant``."""
+    query = select(EVENT.c.id).where(EVENT.c.main_room_at < instant)
+    return list((await session.execute(query)).scalars())

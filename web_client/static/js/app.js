@@ -192,6 +192,7 @@ function buildLayout() {
       layout.help = helpBox(layout.helpStatus);
       main.append(layout.help);
     }
+    if (state.you.access === "member") main.append(teamDataBox());
   }
 }
 
@@ -247,6 +248,33 @@ function render(flashRoomId = null, rebuild = false) {
     }
   }
   tick();
+}
+
+// A team's copy of what is kept about it (notes, final thoughts, its room's timing).
+function teamDataBox() {
+  const status = h("p", { role: "status" });
+  const fetchCopy = async () => {
+    const response = await fetch("/api/export", { headers: { Authorization: `Bearer ${token}` } });
+    if (!response.ok) {
+      status.textContent = `Not exported: ${(await response.json()).error?.message ?? response.status}`;
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const save = h("a", { href: url, download: "our-team.json" });
+    document.body.append(save);
+    save.click();
+    save.remove();
+    URL.revokeObjectURL(url);
+    status.textContent = "Saved our-team.json.";
+  };
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "team-data-title" },
+    h("h2", { id: "team-data-title" }, "Your team's data"),
+    h("p", {}, "A copy of everything kept about your team: its notes, final thoughts and your room's timing."),
+    h("button", { type: "button", id: "export-team", onclick: fetchCopy }, "Download your team's data (JSON)"),
+    status,
+  );
 }
 
 function helpBox(status) {

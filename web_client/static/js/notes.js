@@ -20,7 +20,8 @@ export const CONSENT_TEXT =
   "What you write here is kept with this event, on this server. Your notes stay private to your team " +
   "(or to you, as a moderator or observer) unless you share them with the pair; your final thoughts are read " +
   "by the event's organisers (the uber moderators). Nothing you write is shown to other rooms. " +
-  "Agree to start writing; you can still take part without writing anything.";
+  "Your team can download a copy of what is kept about it at any time (below), and the organisers can delete " +
+  "the event with everything kept about it. Agree to start writing; you can take part without writing anything.";
 
 export class NotesPanel {
   constructor(connection, showError) {

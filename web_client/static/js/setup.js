@@ -168,6 +168,40 @@ document.getElementById("zoom-csv").addEventListener("click", async () => {
   say("Saved zoom-breakout-rooms.csv: import it in Zoom's breakout-room pre-assignment.");
 });
 
+async function download(path, filename) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) {
+    say(`Not exported: ${(await response.json()).error?.message ?? response.status}`);
+    return;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const save = h("a", { href: url, download: filename });
+  document.body.append(save);
+  save.click();
+  save.remove();
+  URL.revokeObjectURL(url);
+  say(`Saved ${filename}.`);
+}
+
+document.getElementById("export-json").addEventListener("click", () => download("/api/export", "event.json"));
+document.getElementById("export-csv").addEventListener("click", () => {
+  const section = document.getElementById("export-section").value;
+  download(`/api/export/${section}.csv`, `${section}.csv`);
+});
+
+document.getElementById("delete-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const result = await api("POST", "/api/event/delete", { confirm: event.target.confirm.value });
+    document.getElementById("main").replaceChildren(
+      h("h1", {}, "Event deleted"),
+      h("p", { role: "status" }, `"${result.title}" and everything kept about it were deleted; its links no longer work.`),
+    );
+  } catch (error) {
+    say(`Not deleted: ${error.message}`);
+  }
+});
+
 document.getElementById("print-links").addEventListener("click", () => window.print());
 
 refresh().catch((error) => say(`Could not load the event: ${error.message}`));
