@@ -329,5 +329,44 @@ def _serve_one(settings: Settings, *, demo: bool, announce: Callable[[], None]) 
     )
 
 
+@app.command("report")
+def report(
+    event_id: Annotated[str, typer.Argument(help="The event's id.")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="md (default), json, csv or svg.")
+    ] = "md",
+    server: Annotated[
+        str | None, typer.Option("--server", help="The server's URL (default: its public URL).")
+    ] = None,
+    admin_key: Annotated[
+        str | None,
+        typer.Option("--admin-key", envvar="CONSULT_ADMIN_KEY", help="The server's admin key."),
+    ] = None,
+) -> None:
+    """How an event ran, room by room, from the running server (needs the admin key)."""
+    from server.links_cli import call_server
+
+    paths = {
+        "md": "/api/report.md",
+        "json": "/api/report",
+        "csv": "/api/report.csv",
+        "svg": "/api/report.svg",
+    }
+    if output_format not in paths:
+        typer.echo(
+            f"error: unknown format {output_format!r}; expected md, json, csv or svg", err=True
+        )
+        raise typer.Exit(1)
+    answer = call_server(
+        "GET",
+        paths[output_format],
+        event_id=event_id,
+        server=server,
+        admin_key=admin_key,
+        text=output_format != "json",
+    )
+    typer.echo(answer if isinstance(answer, str) else json.dumps(answer, indent=2), nl=False)
+
+
 def main() -> None:
     app()

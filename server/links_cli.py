@@ -51,7 +51,7 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _call(
+def call_server(
     method: str,
     path: str,
     *,
@@ -59,7 +59,10 @@ def _call(
     server: str | None,
     admin_key: str | None,
     body: dict[str, Any] | None = None,
+    text: bool = False,
 ) -> Any:
+    """The server's answer to an admin-key request about one event (JSON, or the text
+    itself with ``text``); a refusal or an unreachable server ends the command."""
     import httpx
 
     from server.settings import Settings
@@ -78,6 +81,8 @@ def _call(
         )
     except httpx.HTTPError as error:
         _fail(f"cannot reach the server at {base}: {error}")
+    if text and not response.is_error:
+        return response.text
     try:
         data = response.json()
     except ValueError:
@@ -115,7 +120,7 @@ def list_links(
     all_links: Annotated[bool, typer.Option("--all", help="Revoked links too.")] = False,
 ) -> None:
     """Every link of the event: who, role, room, created, last seen, connected now, status."""
-    links = _call("GET", "/api/links", event_id=event_id, server=server, admin_key=admin_key)
+    links = call_server("GET", "/api/links", event_id=event_id, server=server, admin_key=admin_key)
     if as_json:
         typer.echo(json.dumps(links, indent=2))
         return
@@ -153,7 +158,7 @@ def make_link(
     as_json: JsonOption = False,
 ) -> None:
     """Make a link; its URL is shown only now."""
-    link = _call(
+    link = call_server(
         "POST",
         "/api/links",
         event_id=event_id,
@@ -187,7 +192,9 @@ def revoke(
         _fail("name one link (its id) or a role (--role), not both")
     path = f"/api/links/{link_id}/revoke" if link_id else "/api/links/revoke-role"
     body = None if link_id else {"role": _role(role)}
-    result = _call("POST", path, event_id=event_id, server=server, admin_key=admin_key, body=body)
+    result = call_server(
+        "POST", path, event_id=event_id, server=server, admin_key=admin_key, body=body
+    )
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:
@@ -208,7 +215,9 @@ def rotate(
         _fail("name one link (its id) or a role (--role), not both")
     path = f"/api/links/{link_id}/rotate" if link_id else "/api/links/rotate-role"
     body = None if link_id else {"role": _role(role)}
-    result = _call("POST", path, event_id=event_id, server=server, admin_key=admin_key, body=body)
+    result = call_server(
+        "POST", path, event_id=event_id, server=server, admin_key=admin_key, body=body
+    )
     made = result if isinstance(result, list) else [result]
     if as_json:
         typer.echo(json.dumps(made, indent=2))

@@ -6,8 +6,9 @@ Rules:
   the dashboard for an uber moderator. The token travels in the link's path
   only; the page hands it to its script for the websocket and REST calls.
 - ``/j/{token}/setup`` is the uber moderators' setup page, ``/j/{token}/links``
-  their list of issued links (revoke, rotate); ``/new`` creates an event with
-  the admin key.
+  their list of issued links (revoke, rotate), ``/j/{token}/report`` the
+  event's report (server-rendered, its timeline an inline SVG); ``/new``
+  creates an event with the admin key.
 - A link that is not valid gets a page that says so (404), not a stack trace.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from server.access import Principal
 from server.api.deps import client_address
@@ -23,6 +25,7 @@ from server.api.throttle import Throttle, TooManyRequests
 from server.assets import web_client_dir
 from server.errors import Unauthorized
 from server.service import Services
+from server.wire import report_formats
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(web_client_dir() / "templates"))
@@ -107,4 +110,26 @@ async def links_page(request: Request, token: str) -> HTMLResponse:
         return _invalid(request, "Only uber moderators can manage the event's links.", status=403)
     return templates.TemplateResponse(
         request, "links.html", {"token": token, "link_id": principal.link_id}
+    )
+
+
+@router.get("/j/{token}/report", response_class=HTMLResponse)
+async def report_page(request: Request, token: str) -> HTMLResponse:
+    principal = await _principal(request, token)
+    if isinstance(principal, HTMLResponse):
+        return principal
+    if not principal.is_uber:
+        return _invalid(request, "Only uber moderators read the event's report.", status=403)
+    report = await _services(request).reports.report(principal)
+    return templates.TemplateResponse(
+        request,
+        "report.html",
+        {
+            "token": token,
+            "report": report,
+            # Built from the report by the server, every text in it escaped.
+            "chart": Markup(report_formats.svg(report)),
+            "clock": report_formats.clock,
+            "minutes": report_formats.minutes,
+        },
     )

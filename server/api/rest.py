@@ -56,6 +56,7 @@ from server.service.data_rights import EMPTY_HEADERS, Section
 from server.service.links import LinkEntry
 from server.service.setup import ZOOM_COLUMNS, zoom_assignment_rows
 from server.spreadsheet import csv_text
+from server.wire import report_formats
 from server.wire.messages import (
     AskView,
     BroadcastResult,
@@ -486,3 +487,58 @@ async def delete_event(
     ?event_id=): its links stop at once. Type its title in ``confirm``."""
     title = await services.data.delete_event(steward, confirm=body.confirm)
     return Deleted(deleted=steward.event_id, title=title)
+
+
+# -- the report -------------------------------------------------------------------------
+
+
+@router.get("/report", tags=["report"])
+async def report(steward: StewardDep, services: ServicesDep) -> dict[str, Any]:
+    """How the event ran, room by room: planned against actual phases, drift, pauses,
+    time added, overtime, help waits, asks, broadcasts, final thoughts (an uber, or the
+    admin key with ?event_id=)."""
+    return await services.reports.report(steward)
+
+
+def _document(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
+    }
+
+
+@router.get(
+    "/report.md",
+    tags=["report"],
+    response_class=Response,
+    responses=_document("text/markdown", "The report as Markdown"),
+)
+async def report_markdown(steward: StewardDep, services: ServicesDep) -> Response:
+    text = report_formats.markdown(await services.reports.report(steward))
+    return Response(text, media_type="text/markdown; charset=utf-8")
+
+
+@router.get(
+    "/report.csv",
+    tags=["report"],
+    response_class=Response,
+    responses=_document("text/csv", "One row per phase run"),
+)
+async def report_csv(steward: StewardDep, services: ServicesDep) -> Response:
+    text = report_formats.csv(await services.reports.report(steward))
+    return Response(
+        text,
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="report.csv"'},
+    )
+
+
+@router.get(
+    "/report.svg",
+    tags=["report"],
+    response_class=Response,
+    responses=_document("image/svg+xml", "The timeline chart"),
+)
+async def report_svg(steward: StewardDep, services: ServicesDep) -> Response:
+    return Response(
+        report_formats.svg(await services.reports.report(steward)), media_type="image/svg+xml"
+    )

@@ -16,6 +16,7 @@ from server.service.help import HelpDesk
 from server.service.links import Link, LinkDesk
 from server.service.notes import NoteDesk
 from server.service.principals import Principals
+from server.service.report import Reports
 from server.service.rooms import RoomCommands
 from server.service.setup import EventSetup
 from server.service.setup_cache import SetupCache
@@ -36,6 +37,7 @@ class Services:
         self.feedback = FeedbackDesk(self.writes)
         self.asks = Asks(context.settings, self.writes)
         self.data = DataRights(context, self.writes)
+        self.reports = Reports(context.protocols, self.writes)
         self.links = LinkDesk(context.settings, context.clock, self.writes)
         self.setup = EventSetup(context.protocols, self.writes, self.links)
         self.snapshots = Snapshots(context, self.setups)

@@ -26,7 +26,7 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import Principal
-from server.errors import BadRequest, Forbidden, NotFound
+from server.errors import Conflict, Forbidden, NotFound
 from server.logs import get_logger
 from server.service.asks import ask_view
 from server.service.context import Context
@@ -202,7 +202,7 @@ class DataRights:
             if event is None:
                 raise NotFound(f"no event with id {event_id!r}")
             if confirm is not None and confirm != event.title:
-                raise BadRequest(
+                raise Conflict(
                     f"to delete it, type the event's title exactly: {event.title!r}",
                     field="confirm",
                 )

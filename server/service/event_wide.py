@@ -301,16 +301,28 @@ class EventActions:
     ) -> BroadcastResult:
         principal.require_uber("broadcast to rooms")
         audience = await self._audience(principal.event_id, room_id, role)
-        message = BroadcastMessage(
-            id=secrets.token_hex(4),
-            text=text,
-            sender=principal.label or "Uber moderator",
-            room_id=room_id,
-            role=role,
-            at=self.context.clock.now() * 1000,
-        )
-        await self.context.hub.publish(principal.event_id, message.model_dump_json(), audience)
-        return BroadcastResult(id=message.id)
+
+        async def attempt(tx: Tx) -> BroadcastResult:
+            message = BroadcastMessage(
+                id=secrets.token_hex(4),
+                text=text,
+                sender=principal.label or "Uber moderator",
+                room_id=room_id,
+                role=role,
+                at=tx.now * 1000,
+            )
+            # Logged (for the event's report), published after the commit like any change.
+            tx.log(
+                principal.event_id,
+                room_id,
+                principal.actor,
+                "broadcast",
+                detail={"broadcast_id": message.id, "text": text, "role": role},
+            )
+            tx.publish(principal.event_id, message.model_dump_json(), audience)
+            return BroadcastResult(id=message.id)
+
+        return await self.writes.run(attempt, what="the broadcast")
 
     async def _audience(self, event_id: str, room_id: str | None, role: str | None) -> Audience:
         """Who gets a broadcast: one room or all, narrowed to an access role or to the

@@ -121,6 +121,10 @@ POST /api/asks/{ask_id}/answer          401  401  401  403  403  403  403  200  
 GET  /api/export                        401  401  401  403  200  200  403  403  200  200  401R 401E
 GET  /api/export/{section}.csv          401  401  401  403  200  200  403  403  200  200  401R 401E
 POST /api/event/delete                  401  401  200  403  403  403  403  403  200  200  401R 401E
+GET  /api/report                        401  401  200  403  403  403  403  403  200  200  401R 401E
+GET  /api/report.md                     401  401  200  403  403  403  403  403  200  200  401R 401E
+GET  /api/report.csv                    401  401  200  403  403  403  403  403  200  200  401R 401E
+GET  /api/report.svg                    401  401  200  403  403  403  403  403  200  200  401R 401E
 """
 
 # Websocket cells: what answers the message (sent with a request_id, echoed on the answer):
@@ -587,8 +591,7 @@ REST_CALLS: dict[str, Rest] = {
         body=lambda w: {"target": iso(w.now + 1800), "minimum_seconds": 30}, state="running"
     ),
     "POST /api/event/broadcast": Rest(
-        body=lambda w: {"text": "Five minutes left in this phase", "room_id": w.room1},
-        changes=False,
+        body=lambda w: {"text": "Five minutes left in this phase", "room_id": w.room1}
     ),
     "POST /api/help": Rest(body=lambda _: {"message": "Our presenting team lost its audio"}),
     "POST /api/help/{help_id}/claim": Rest(ids=open_help, body=lambda _: {"expected_version": 0}),
@@ -599,6 +602,10 @@ REST_CALLS: dict[str, Rest] = {
     "POST /api/feedback": Rest(body=lambda _: FEEDBACK, state="finished"),
     "GET /api/feedback/summary": Rest(changes=False),
     "GET /api/export": Rest(changes=False),
+    "GET /api/report": Rest(changes=False, state="running"),
+    "GET /api/report.md": Rest(changes=False, state="running"),
+    "GET /api/report.csv": Rest(changes=False, state="running"),
+    "GET /api/report.svg": Rest(changes=False, state="running"),
     "GET /api/export/{section}.csv": Rest(ids=lambda _: {"section": "notes"}, changes=False),
     # Events A and B share their title: one confirmation serves every caller's own event.
     "POST /api/event/delete": Rest(body=lambda _: {"confirm": "Spring community of practice"}),
@@ -625,7 +632,9 @@ def rest_caller(http: httpx.AsyncClient) -> Perform:
         method, path = operation_of(row).split(" ")
         headers = credentials(world, principal)
         params = {}
-        if principal == "admn" and (path.startswith("/api/links") or path == "/api/event/delete"):
+        if principal == "admn" and path.startswith(
+            ("/api/links", "/api/event/delete", "/api/report")
+        ):
             params["event_id"] = world.event_a  # how the admin key names the event
         content: bytes | None = None
         if call.csv is not None:
@@ -671,8 +680,7 @@ WS_CALLS: dict[str, Frame] = {
     ),
     "event.recall": Frame(lambda _: {"seconds": 30}, state="running"),
     "broadcast.send": Frame(
-        lambda w: {"text": "Five minutes left in this phase", "room_id": w.room1},
-        changes=False,
+        lambda w: {"text": "Five minutes left in this phase", "room_id": w.room1}
     ),
     "help.request": Frame(lambda _: {"message": "Our presenting team lost its audio"}),
     "help.claim": Frame(lambda w: {"help_id": w.help_id, "expected_version": 0}),

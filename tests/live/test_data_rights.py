@@ -135,7 +135,7 @@ async def test_deleting_an_event_leaves_nothing_and_stops_its_links(tmp_path: Pa
             await member.wait_type("snapshot")
             async with server.http(setup.uber) as http:
                 wrong = await http.post("/api/event/delete", json={"confirm": "Test"})
-                assert wrong.status_code == 422
+                assert wrong.status_code == 409
                 assert wrong.json()["error"]["field"] == "confirm"
                 assert await rows_of(server, setup.event_id, room_ids) == before
                 deleted = await http.post(

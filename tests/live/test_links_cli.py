@@ -111,3 +111,39 @@ async def test_refusals_say_why_and_exit_1(tmp_path: Path) -> None:
     down = await consult("list", "e", "--server", server.base_url, cwd=tmp_path)
     assert down.returncode == 1
     assert "cannot reach the server" in down.stderr
+
+
+async def test_the_report_comes_from_the_command_line(tmp_path: Path) -> None:
+    async with server_process(f"sqlite:///{tmp_path / 'a.db'}") as server:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as http:
+            uber, room_id, event_id = await an_event_with_a_room(http)
+            await http.post(
+                f"/api/rooms/{room_id}/commands",
+                headers=bearer(uber),
+                json={"action": "start", "expected_version": 0},
+            )
+        at = ("--server", server.base_url)
+        markdown = await report(event_id, *at, cwd=tmp_path)
+        assert markdown.returncode == 0, markdown.stderr
+        assert markdown.stdout.startswith("# Revocation: how it ran")
+        assert "| 1 | Explanation |" in markdown.stdout
+        as_json = await report(event_id, "--format", "json", *at, cwd=tmp_path)
+        assert json.loads(as_json.stdout)["rooms"][0]["phases"][0]["phase_id"] == "explanation"
+        as_csv = await report(event_id, "--format", "csv", *at, cwd=tmp_path)
+        assert as_csv.stdout.splitlines()[0].startswith("room,round,phase,")
+        unknown = await report(event_id, "--format", "pdf", *at, cwd=tmp_path)
+        assert unknown.returncode == 1
+        assert "unknown format 'pdf'" in unknown.stderr
+
+
+async def report(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "CONSULT_ADMIN_KEY": ADMIN_KEY}
+    return await asyncio.to_thread(
+        subprocess.run,
+        [CONSULT, "report", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        check=False,
+    )
