@@ -178,6 +178,24 @@ def make_link(
         _print_new([link])
 
 
+def _one_or_role(
+    verb: str,
+    event_id: str,
+    link_id: str | None,
+    role: str | None,
+    server: str | None,
+    admin_key: str | None,
+) -> Any:
+    """Revoke or rotate one link (by id) or every live link of a role."""
+    if (link_id is None) == (role is None):
+        _fail("name one link (its id) or a role (--role), not both")
+    path = f"/api/links/{link_id}/{verb}" if link_id else f"/api/links/{verb}-role"
+    body = None if link_id else {"role": _role(role)}
+    return call_server(
+        "POST", path, event_id=event_id, server=server, admin_key=admin_key, body=body
+    )
+
+
 @links_app.command("revoke")
 def revoke(
     event_id: EventArg,
@@ -188,13 +206,7 @@ def revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke one link (its id) or every live link of a role (--role)."""
-    if (link_id is None) == (role is None):
-        _fail("name one link (its id) or a role (--role), not both")
-    path = f"/api/links/{link_id}/revoke" if link_id else "/api/links/revoke-role"
-    body = None if link_id else {"role": _role(role)}
-    result = call_server(
-        "POST", path, event_id=event_id, server=server, admin_key=admin_key, body=body
-    )
+    result = _one_or_role("revoke", event_id, link_id, role, server, admin_key)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:
@@ -211,13 +223,7 @@ def rotate(
     as_json: JsonOption = False,
 ) -> None:
     """Replace one link (its id) or every live link of a role (--role); new URLs shown once."""
-    if (link_id is None) == (role is None):
-        _fail("name one link (its id) or a role (--role), not both")
-    path = f"/api/links/{link_id}/rotate" if link_id else "/api/links/rotate-role"
-    body = None if link_id else {"role": _role(role)}
-    result = call_server(
-        "POST", path, event_id=event_id, server=server, admin_key=admin_key, body=body
-    )
+    result = _one_or_role("rotate", event_id, link_id, role, server, admin_key)
     made = result if isinstance(result, list) else [result]
     if as_json:
         typer.echo(json.dumps(made, indent=2))

@@ -12,7 +12,7 @@
 
 import { LiveConnection } from "./connection.js";
 import { Chime } from "./chime.js";
-import { h, announce, formatClock } from "./dom.js";
+import { h, announce, formatClock, saveFromServer } from "./dom.js";
 import { buildRoomView, buildControls, actionForKey, phaseOf, roleFor, remainingMs } from "./room_view.js";
 import { buildTile, buildEventControls, buildSchedule } from "./dashboard.js";
 import { NotesPanel } from "./notes.js";
@@ -254,18 +254,8 @@ function render(flashRoomId = null, rebuild = false) {
 function teamDataBox() {
   const status = h("p", { role: "status" });
   const fetchCopy = async () => {
-    const response = await fetch("/api/export", { headers: { Authorization: `Bearer ${token}` } });
-    if (!response.ok) {
-      status.textContent = `Not exported: ${(await response.json()).error?.message ?? response.status}`;
-      return;
-    }
-    const url = URL.createObjectURL(await response.blob());
-    const save = h("a", { href: url, download: "our-team.json" });
-    document.body.append(save);
-    save.click();
-    save.remove();
-    URL.revokeObjectURL(url);
-    status.textContent = "Saved our-team.json.";
+    const failed = await saveFromServer("/api/export", token, "our-team.json");
+    status.textContent = failed ? `Not exported: ${failed}` : "Saved our-team.json.";
   };
   return h(
     "section",

@@ -41,3 +41,20 @@ export function announce(text) {
   // A fresh text node after a tick makes screen readers read it even if it repeats.
   setTimeout(() => { region.textContent = text; }, 50);
 }
+
+// Fetch a file the server makes for this link (its token in the header, never in the
+// address) and hand it to the browser to save. Resolves to null, or why it failed.
+export async function saveFromServer(path, token, filename) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    return body.error?.message ?? `the server answered ${response.status}`;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const save = h("a", { href: url, download: filename });
+  document.body.append(save);
+  save.click();
+  save.remove();
+  URL.revokeObjectURL(url);
+  return null;
+}

@@ -1,6 +1,6 @@
 // The setup page: teams (by hand or CSV), rooms (paired automatically or by
 // hand), moderators, and every role's join link to copy or print.
-import { h } from "./dom.js";
+import { h, saveFromServer } from "./dom.js";
 
 const { token } = JSON.parse(document.getElementById("consult-config").textContent);
 const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
@@ -154,33 +154,13 @@ document.getElementById("make-uber-link").addEventListener("click", () =>
 
 // Zoom's pre-assignment file: fetched with this link's token, then saved by the browser.
 document.getElementById("zoom-csv").addEventListener("click", async () => {
-  const response = await fetch("/api/rooms/zoom.csv", { headers: { Authorization: `Bearer ${token}` } });
-  if (!response.ok) {
-    say(`Not exported: ${(await response.json()).error?.message ?? response.status}`);
-    return;
-  }
-  const url = URL.createObjectURL(await response.blob());
-  const save = h("a", { href: url, download: "zoom-breakout-rooms.csv" });
-  document.body.append(save);
-  save.click();
-  save.remove();
-  URL.revokeObjectURL(url);
-  say("Saved zoom-breakout-rooms.csv: import it in Zoom's breakout-room pre-assignment.");
+  const failed = await saveFromServer("/api/rooms/zoom.csv", token, "zoom-breakout-rooms.csv");
+  say(failed ? `Not exported: ${failed}` : "Saved zoom-breakout-rooms.csv: import it in Zoom's breakout-room pre-assignment.");
 });
 
 async function download(path, filename) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
-  if (!response.ok) {
-    say(`Not exported: ${(await response.json()).error?.message ?? response.status}`);
-    return;
-  }
-  const url = URL.createObjectURL(await response.blob());
-  const save = h("a", { href: url, download: filename });
-  document.body.append(save);
-  save.click();
-  save.remove();
-  URL.revokeObjectURL(url);
-  say(`Saved ${filename}.`);
+  const failed = await saveFromServer(path, token, filename);
+  say(failed ? `Not exported: ${failed}` : `Saved ${filename}.`);
 }
 
 document.getElementById("export-json").addEventListener("click", () => download("/api/export", "event.json"));
