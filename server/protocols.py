@@ -56,7 +56,7 @@ class ProtocolFileError(ValueError):
         self.path = str(path)
         self.problems = tuple(problems)
         lines = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(f"{self.path}: invalid protocol definition\n{lines}")
+        super().__init__(f"{self.path}: invalid definition\n{lines}")
 
 
 class _Yaml12Loader(yaml.SafeLoader):
@@ -121,7 +121,7 @@ def read_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Yaml12Loader)
 
 
-def _problems_from_validation(error: ValidationError) -> Iterator[Problem]:
+def problems_from_validation(error: ValidationError) -> Iterator[Problem]:
     for detail in error.errors(include_url=False):
         location = tuple(detail["loc"])
         message = str(detail["msg"]).removeprefix("Value error, ")
@@ -153,7 +153,7 @@ def parse_protocol(text: str, *, source: Path | str) -> Protocol:
     try:
         return Protocol.model_validate(raw)
     except ValidationError as error:
-        raise ProtocolFileError(source, _problems_from_validation(error)) from None
+        raise ProtocolFileError(source, problems_from_validation(error)) from None
 
 
 def load_protocol_file(path: Path) -> Protocol:

@@ -301,6 +301,63 @@ class Deleted(BaseModel):
     title: str
 
 
+class ScalePoint(BaseModel):
+    value: str
+    label: str
+
+
+class FormQuestion(BaseModel):
+    id: str
+    kind: Literal["scale", "text"]
+    prompt: str
+
+
+class FormOut(BaseModel):
+    id: str
+    title: str
+    description: str
+    source: str = Field(description="Where the form comes from")
+    scale: list[ScalePoint] = Field(description="The five points of every scale question")
+    questions: list[FormQuestion]
+
+
+class FormResponseOut(BaseModel):
+    id: str
+    form_id: str
+    answers: dict[str, str] = Field(description="Question id to answer (a scale point's value)")
+    version: int
+    updated_at: float = Field(description="Epoch ms")
+
+
+class FormsOut(BaseModel):
+    forms: list[FormOut] = Field(description="The forms of the caller's event")
+    mine: list[FormResponseOut] = Field(description="The caller's own answers")
+
+
+class AnswersBody(_Body):
+    answers: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
+        max_length=50, description="Question id to answer; questions left out stay unanswered"
+    )
+    expected_version: Version = Field(
+        description="The answers' version as the caller saw them (0: none yet)"
+    )
+
+
+class QuestionResultOut(BaseModel):
+    id: str
+    kind: Literal["scale", "text"]
+    prompt: str
+    answered: int
+    counts: dict[str, int] = Field(description="A scale question's count per point, every point")
+    texts: list[str] = Field(description="A text question's answers, in the order given")
+
+
+class FormResultsOut(BaseModel):
+    form: FormOut
+    responses: int
+    questions: list[QuestionResultOut]
+
+
 class ConsentOut(BaseModel):
     consented_at: float = Field(description="Epoch ms when the consent was first recorded")
 

@@ -7,11 +7,13 @@ change to stored state goes through; built by the app's lifespan.
 
 from __future__ import annotations
 
+from server.forms import shipped_forms
 from server.service.asks import Asks
 from server.service.context import Context
 from server.service.data_rights import DataRights
 from server.service.event_wide import EventActions
 from server.service.feedback import FeedbackDesk
+from server.service.forms import FormDesk
 from server.service.help import HelpDesk
 from server.service.links import Link, LinkDesk
 from server.service.notes import NoteDesk
@@ -38,6 +40,7 @@ class Services:
         self.asks = Asks(context.settings, self.writes)
         self.data = DataRights(context, self.writes)
         self.reports = Reports(context.protocols, self.writes)
+        self.forms = FormDesk(shipped_forms(), self.writes)
         self.links = LinkDesk(context.settings, context.clock, self.writes)
         self.setup = EventSetup(context.protocols, self.writes, self.links)
         self.snapshots = Snapshots(context, self.setups)

@@ -9,9 +9,9 @@ publishes.
 
 Rules:
 - Compare-and-sets are written in one order everywhere (events, then rooms in
-  id order, then links, then help requests, notes, room requests, feedback), so
-  two writers never wait on each other in a cycle; one that finds the version
-  moved raises ``LostRace``.
+  id order, then links, then help requests, notes, room requests, forms,
+  feedback), so two writers never wait on each other in a cycle; one that finds
+  the version moved raises ``LostRace``.
 - Every room version step is its own message and its own log row: a timer
   step that was due is recorded before the command that followed it.
 - Messages are built lazily (``server.service.room_update``): serialized once,
@@ -144,6 +144,7 @@ class Tx:
     _notes: list[_NoteWrite] = field(default_factory=list)
     _feedback: list[_FeedbackWrite] = field(default_factory=list)
     _requests: list[_RequestWrite] = field(default_factory=list)
+    _forms: list[tuple[crud.FormResponse, dict[str, str], str]] = field(default_factory=list)
     _logs: list[crud.LogEntry] = field(default_factory=list)
     _setup_changed: set[str] = field(default_factory=set)
     _details: dict[tuple[int, int], Mapping[str, object]] = field(default_factory=dict)
@@ -334,6 +335,19 @@ class Tx:
         self._feedback.append(_FeedbackWrite(feedback, after))
         return after
 
+    def change_form_response(
+        self, before: crud.FormResponse, answers: dict[str, str], *, actor: str
+    ) -> crud.FormResponse:
+        """Record new answers to a form: a compare-and-set on the response's version."""
+        self._forms.append((before, answers, actor))
+        return replace(
+            before,
+            answers=answers,
+            version=before.version + 1,
+            updated_by=actor,
+            updated_at=self.now,
+        )
+
     def answer_request(self, before: RoomRequest, after: RoomRequest) -> None:
         """Record a room request's answer: a compare-and-set on its version."""
         self._requests.append(_RequestWrite(before, after))
@@ -452,6 +466,11 @@ class Tx:
         for answer in self._requests:
             if not await crud.write_room_request(session, before=answer.before, after=answer.after):
                 raise LostRace(f"room request {answer.before.id}")
+        for response, new_answers, actor in self._forms:
+            if not await crud.write_form_response(
+                session, before=response, answers=new_answers, by=actor, now=self.now
+            ):
+                raise LostRace(f"form response {response.id}")
         for answers in self._feedback:
             if not await crud.write_feedback(session, before=answers.before, after=answers.after):
                 raise LostRace(f"feedback {answers.before.id}")

@@ -257,6 +257,26 @@ class RoomRequestRow(SQLModel, table=True):
     decided_at: float | None = None
 
 
+class FormResponseRow(SQLModel, table=True):
+    """One person's (one link's) answers to one reflection form in an event. Changed only
+    by a compare-and-set on ``version``."""
+
+    __tablename__ = "form_response"
+    __table_args__ = (UniqueConstraint("event_id", "form_id", "link_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    event_id: str = Field(foreign_key="event.id", index=True, ondelete="CASCADE")
+    form_id: str
+    link_id: str
+    team_id: str | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
+    room_id: str | None = Field(default=None, foreign_key="room.id", ondelete="CASCADE")
+    answers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0
+    updated_by: str = ""
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+
 class ClockAnchorRow(SQLModel, table=True):
     """A rehearsal clock's anchor: at real instant ``real_at`` the server's clock read
     ``protocol_at`` and ran ``speed`` times faster than real time. One row (id 1)."""

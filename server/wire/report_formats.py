@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from server.domain.forms import SCALE, Form, FormResult
 from server.spreadsheet import csv_text
 
 CSV_COLUMNS = (
@@ -191,6 +192,57 @@ def svg(report: dict[str, Any]) -> str:
                 f'width="{max(x(end) - x(phase["start"]), 1)}" height="12" '
                 f'fill="{"#a3001b" if phase["overtime_seconds"] else "#0b4f8a"}" '
                 f'data-phase="{escape(phase["phase_id"])}"><title>actual: {label}</title></rect>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+SCALE_COLOURS = ("#0b4f8a", "#4f86b8", "#9aa5b1", "#c77a3a", "#a3001b")
+
+
+def forms_chart(form: Form, result: FormResult) -> str:
+    """A form's scale questions as stacked bars, one per question, strongly agree first."""
+    scale = [q for q in result.questions if q.kind == "scale"]
+    width, bar, label_height = 760, 18, 16
+    row = label_height + bar + 12
+    height = 34 + row * max(len(scale), 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="chart-{escape(form.id)}" class="form-chart">',
+        f'<title id="chart-{escape(form.id)}">{escape(form.title)}: {result.responses} '
+        "response(s)</title>",
+    ]
+    x = 0.0
+    for (_, label), colour in zip(SCALE, SCALE_COLOURS, strict=True):
+        parts.append(
+            f'<rect x="{x}" y="4" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{x + 16}" y="15" font-size="12" fill="#1b1f24">{escape(label)}</text>'
+        )
+        x += 150
+    if not scale:
+        parts.append('<text x="0" y="40" fill="#1b1f24">This form has no scale questions.</text>')
+    for index, question in enumerate(scale):
+        top = 30 + index * row
+        parts.append(
+            f'<text x="0" y="{top + 12}" font-size="12" fill="#1b1f24">'
+            f"{escape(question.prompt[:110])}</text>"
+        )
+        total = max(question.answered, 1)
+        x = 0.0
+        for (value, label), colour in zip(SCALE, SCALE_COLOURS, strict=True):
+            count = question.counts.get(value, 0)
+            share = width * count / total
+            if count:
+                parts.append(
+                    f'<rect x="{round(x, 1)}" y="{top + label_height}" width="{round(share, 1)}" '
+                    f'height="{bar}" fill="{colour}" data-point="{value}">'
+                    f"<title>{escape(label)}: {count}</title></rect>"
+                )
+            x += share
+        if not question.answered:
+            parts.append(
+                f'<text x="0" y="{top + label_height + 13}" font-size="12" fill="#4a5360">'
+                "No answers yet</text>"
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -121,6 +121,10 @@ POST /api/asks/{ask_id}/answer          401  401  401  403  403  403  403  200  
 GET  /api/export                        401  401  401  403  200  200  403  403  200  200  401R 401E
 GET  /api/export/{section}.csv          401  401  401  403  200  200  403  403  200  200  401R 401E
 POST /api/event/delete                  401  401  200  403  403  403  403  403  200  200  401R 401E
+GET  /api/forms                         401  401  401  200  200  200  200  200  200  200  401R 401E
+POST /api/forms/{form_id}/answers       401  401  401  200  200  200  200  200  200  200  401R 401E
+GET  /api/forms/{form_id}/results       401  401  401  403  403  403  403  403  200  200  401R 401E
+GET  /api/forms/{form_id}/results.svg   401  401  401  403  403  403  403  403  200  200  401R 401E
 GET  /api/report                        401  401  200  403  403  403  403  403  200  200  401R 401E
 GET  /api/report.md                     401  401  200  403  403  403  403  403  200  200  401R 401E
 GET  /api/report.csv                    401  401  200  403  403  403  403  403  200  200  401R 401E
@@ -602,6 +606,17 @@ REST_CALLS: dict[str, Rest] = {
     "POST /api/feedback": Rest(body=lambda _: FEEDBACK, state="finished"),
     "GET /api/feedback/summary": Rest(changes=False),
     "GET /api/export": Rest(changes=False),
+    "GET /api/forms": Rest(changes=False),
+    "POST /api/forms/{form_id}/answers": Rest(
+        ids=lambda _: {"form_id": "progress-implementation"},
+        body=lambda _: {"answers": {"partners": "agree"}, "expected_version": 0},
+    ),
+    "GET /api/forms/{form_id}/results": Rest(
+        ids=lambda _: {"form_id": "progress-implementation"}, changes=False
+    ),
+    "GET /api/forms/{form_id}/results.svg": Rest(
+        ids=lambda _: {"form_id": "progress-implementation"}, changes=False
+    ),
     "GET /api/report": Rest(changes=False, state="running"),
     "GET /api/report.md": Rest(changes=False, state="running"),
     "GET /api/report.csv": Rest(changes=False, state="running"),

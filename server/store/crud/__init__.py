@@ -37,6 +37,13 @@ from server.store.crud.feedback import (
     list_feedback,
     write_feedback,
 )
+from server.store.crud.forms import (
+    FormResponse,
+    find_form_response,
+    insert_form_response,
+    list_form_responses,
+    write_form_response,
+)
 from server.store.crud.help import (
     create_help_request,
     get_help_request,
@@ -92,6 +99,7 @@ from server.store.crud.tokens import (
 )
 
 __all__ = [
+    "FormResponse",
     "Loaded",
     "LogEntry",
     "Setup",
@@ -112,6 +120,7 @@ __all__ = [
     "events_ended_before",
     "events_recalling",
     "find_feedback",
+    "find_form_response",
     "find_note",
     "get_clock_anchor",
     "get_event",
@@ -121,8 +130,10 @@ __all__ = [
     "hash_token",
     "hold_requester",
     "insert_feedback",
+    "insert_form_response",
     "insert_note",
     "list_feedback",
+    "list_form_responses",
     "list_help_requests",
     "list_links",
     "list_notes",
@@ -146,6 +157,7 @@ __all__ = [
     "set_replacement",
     "write_event",
     "write_feedback",
+    "write_form_response",
     "write_help",
     "write_note",
     "write_room_request",

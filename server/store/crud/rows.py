@@ -21,6 +21,7 @@ from server.store.models import (
     CommandLogRow,
     EventRow,
     FeedbackRow,
+    FormResponseRow,
     HelpRequestRow,
     NoteRow,
     RoomRequestRow,
@@ -63,6 +64,9 @@ FEEDBACK = FeedbackRow.__table__  # type: ignore[attr-defined]
 
 
 ROOM_REQUEST = RoomRequestRow.__table__  # type: ignore[attr-defined]
+
+
+FORM_RESPONSE = FormResponseRow.__table__  # type: ignore[attr-defined]
 
 
 def hash_token(token: str) -> str:

@@ -6,6 +6,8 @@
   been more useful, and a version.
 - team: ``emails``, its members' addresses (a JSON list, empty for every team so
   far), for the video platform's room assignment.
+- form_response: one link's answers to one reflection form in an event (JSON),
+  versioned.
 - room_request: a participant's "one more minute" or "we are done", and the
   moderator's answer (kind and status checked against their values), versioned.
 - access_token: ``consented_at``, when the link's holder accepted the notice.
@@ -128,6 +130,34 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("room_request_pkey")),
     )
     op.create_index(op.f("ix_room_request_event_id"), "room_request", ["event_id"])
+    op.create_table(
+        "form_response",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("event_id", sa.String(), nullable=False),
+        sa.Column("form_id", sa.String(), nullable=False),
+        sa.Column("link_id", sa.String(), nullable=False),
+        sa.Column("team_id", sa.String(), nullable=True),
+        sa.Column("room_id", sa.String(), nullable=True),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_by", sa.String(), nullable=False),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("updated_at", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["event.id"], name=op.f("form_response_event_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["team.id"], name=op.f("form_response_team_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["room.id"], name=op.f("form_response_room_id_fkey"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("form_response_pkey")),
+        sa.UniqueConstraint(
+            "event_id", "form_id", "link_id", name=op.f("form_response_event_id_key")
+        ),
+    )
+    op.create_index(op.f("ix_form_response_event_id"), "form_response", ["event_id"])
     with _batch("access_token") as batch:
         batch.add_column(sa.Column("consented_at", sa.Float(), nullable=True))
     with _batch("team") as batch:

@@ -1,0 +1,93 @@
+"""Reflection forms shipped with consult (``protocol_defs/forms/*.yaml``), read and checked
+like the protocol definitions: every problem named by file and field.
+
+Rules: a form's ``id`` matches its file name; a form may name only protocols the
+library knows; two forms never share an id; the shipped forms are read once per
+process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from server.domain.forms import Form
+from server.protocols import (
+    Problem,
+    ProtocolFileError,
+    ProtocolLibrary,
+    problems_from_validation,
+    read_yaml,
+    shipped_library,
+    shipped_protocols_dir,
+)
+
+
+def parse_form(text: str, *, source: Path | str) -> Form:
+    try:
+        raw = read_yaml(text)
+    except yaml.YAMLError as error:
+        raise ProtocolFileError(source, [Problem("", f"not valid YAML: {error}")]) from None
+    if not isinstance(raw, dict):
+        raise ProtocolFileError(
+            source, [Problem("", f"expected a mapping at the top level, got {type(raw).__name__}")]
+        )
+    try:
+        return Form.model_validate(raw)
+    except ValidationError as error:
+        raise ProtocolFileError(source, problems_from_validation(error)) from None
+
+
+def load_form_file(path: Path, protocols: ProtocolLibrary) -> Form:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProtocolFileError(path, [Problem("", f"cannot be read: {error}")]) from None
+    form = parse_form(text, source=path)
+    problems = []
+    if form.id != path.stem:
+        problems.append(
+            Problem("id", f"expected {path.stem!r} to match the file name, got {form.id!r}")
+        )
+    for index, protocol_id in enumerate(form.protocols):
+        if protocol_id not in protocols:
+            known = ", ".join(protocol.id for protocol in protocols)
+            problems.append(
+                Problem(f"protocols[{index}]", f"unknown protocol {protocol_id!r}; known: {known}")
+            )
+    if problems:
+        raise ProtocolFileError(path, problems)
+    return form
+
+
+class FormLibrary:
+    """The reflection forms an app knows, by id."""
+
+    def __init__(self, forms: Iterable[Form]) -> None:
+        self._by_id: dict[str, Form] = {}
+        for form in forms:
+            if form.id in self._by_id:
+                raise ValueError(f"two forms share the id {form.id!r}")
+            self._by_id[form.id] = form
+
+    @classmethod
+    def from_directory(cls, directory: Path, protocols: ProtocolLibrary) -> FormLibrary:
+        return cls(load_form_file(path, protocols) for path in sorted(directory.glob("*.yaml")))
+
+    def get(self, form_id: str) -> Form | None:
+        return self._by_id.get(form_id)
+
+    def for_protocol(self, protocol_id: str) -> list[Form]:
+        return [form for form in self if form.belongs_to(protocol_id)]
+
+    def __iter__(self) -> Iterator[Form]:
+        return iter(sorted(self._by_id.values(), key=lambda form: form.id))
+
+
+@cache
+def shipped_forms() -> FormLibrary:
+    return FormLibrary.from_directory(shipped_protocols_dir() / "forms", shipped_library())
