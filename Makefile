@@ -49,7 +49,7 @@ screenshots: $(STAMP)
 	CONSULT_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/browser/test_accessibility_and_views.py \
 		"tests/browser/test_links_page.py::test_the_links_page_lists_revokes_and_rotates_links" \
 		tests/browser/test_notes_page.py tests/browser/test_feedback_page.py tests/browser/test_asks_page.py \
-		tests/browser/test_report_page.py \
+		tests/browser/test_report_page.py tests/browser/test_forms_page.py \
 		"tests/browser/test_live_pages.py::test_two_uber_moderators_recalling_at_once_give_one_recall_and_a_clear_refusal"
 
 fmt: $(STAMP)

@@ -120,7 +120,12 @@ async def report_page(request: Request, token: str) -> HTMLResponse:
         return principal
     if not principal.is_uber:
         return _invalid(request, "Only uber moderators read the event's report.", status=403)
-    report = await _services(request).reports.report(principal)
+    services = _services(request)
+    report = await services.reports.report(principal)
+    charts = {}
+    for form in report["forms"]:
+        made, result = await services.forms.results(principal, form_id=form["id"])
+        charts[form["id"]] = Markup(report_formats.forms_chart(made, result))
     return templates.TemplateResponse(
         request,
         "report.html",
@@ -129,6 +134,7 @@ async def report_page(request: Request, token: str) -> HTMLResponse:
             "report": report,
             # Built from the report by the server, every text in it escaped.
             "chart": Markup(report_formats.svg(report)),
+            "form_charts": charts,
             "clock": report_formats.clock,
             "minutes": report_formats.minutes,
         },

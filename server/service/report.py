@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import Principal
 from server.domain.feedback_summary import summarise
+from server.domain.forms import aggregate
 from server.domain.report import LogRow, RoomRun, help_waits, run_of_room
 from server.errors import NotFound
+from server.forms import FormLibrary
 from server.protocols import ProtocolLibrary
 from server.service.write_path import WritePath
 from server.store import crud
@@ -24,8 +26,9 @@ from server.wire.views import ms as ms_or_none
 
 
 class Reports:
-    def __init__(self, protocols: ProtocolLibrary, writes: WritePath) -> None:
+    def __init__(self, protocols: ProtocolLibrary, forms: FormLibrary, writes: WritePath) -> None:
         self.protocols = protocols
+        self.forms = forms
         self.writes = writes
 
     async def report(self, principal: Principal) -> dict[str, Any]:
@@ -73,7 +76,29 @@ class Reports:
                     by_room_feedback[room.id],
                 )
             )
+        forms = []
+        for form in self.forms.for_protocol(protocol.id):
+            responses = await crud.list_form_responses(session, event_id=event_id, form_id=form.id)
+            result = aggregate(form, [response.answers for response in responses])
+            forms.append(
+                {
+                    "id": form.id,
+                    "title": form.title,
+                    "responses": result.responses,
+                    "questions": [
+                        {
+                            "id": question.question_id,
+                            "kind": question.kind,
+                            "prompt": question.prompt,
+                            "counts": question.counts,
+                            "texts": question.texts,
+                        }
+                        for question in result.questions
+                    ],
+                }
+            )
         return {
+            "forms": forms,
             "event": {
                 "id": event.id,
                 "title": event.title,

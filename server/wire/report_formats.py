@@ -106,6 +106,16 @@ def markdown(report: dict[str, Any]) -> str:
             lines += [f"  - Most useful: {_md(text)}" for text in feedback["most_useful"]]
             lines += [f"  - Could be more useful: {_md(text)}" for text in feedback["more_useful"]]
         lines.append("")
+    for form in report.get("forms", []):
+        lines += [f"## {_md(form['title'])}: {form['responses']} response(s)", ""]
+        for question in form["questions"]:
+            if question["kind"] == "scale":
+                counts = ", ".join(f"{label} {question['counts'][value]}" for value, label in SCALE)
+                lines.append(f"- {_md(question['prompt'])} {counts}")
+            else:
+                lines.append(f"- {_md(question['prompt'])}")
+                lines += [f"  - {_md(text)}" for text in question["texts"]]
+        lines.append("")
     return "\n".join(lines)
 
 

@@ -86,4 +86,8 @@ async def test_a_progress_assessment_is_answered_changed_and_added_up(tmp_path: 
         assert helped["texts"] == ["Time"]  # the first person changed theirs: no help text now
         svg = ElementTree.fromstring(chart.text)
         bars = [r for r in svg.iter("{http://www.w3.org/2000/svg}rect") if r.get("data-point")]
-        assert sorted(r.get("data-point") for r in bars) == ["agree", "strongly_agree", "uncertain"]
+        assert sorted(str(r.get("data-point")) for r in bars) == [
+            "agree",
+            "strongly_agree",
+            "uncertain",
+        ]

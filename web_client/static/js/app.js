@@ -18,6 +18,7 @@ import { buildTile, buildEventControls, buildSchedule } from "./dashboard.js";
 import { NotesPanel } from "./notes.js";
 import { FeedbackForm, buildFeedbackSummary } from "./feedback.js";
 import { buildAskBox, buildOpenAsks } from "./asks.js";
+import { FormsPanel } from "./forms.js";
 
 // The page's settings come as data, not as a script (the CSP allows no inline script).
 const { token, view } = JSON.parse(document.getElementById("consult-config").textContent);
@@ -44,6 +45,9 @@ const connection = new LiveConnection(token, { onMessage: receive, onState: show
 const notes = view === "dashboard" ? null : new NotesPanel(connection, (error) => showError(error));
 const finalThoughts = notes ? new FeedbackForm(connection, notes) : null;
 if (notes) notes.onConsent = () => render();
+// Built once: it holds what a person is answering across reconnects.
+const reflection = view === "dashboard" ? null : new FormsPanel(token);
+reflection?.load();
 
 // -- connection state ----------------------------------------------------------------
 
@@ -187,7 +191,7 @@ function buildLayout() {
   } else {
     layout = { room: h("div"), controls: h("div"), asks: h("div"), help: null, helpStatus: h("p", { role: "status" }) };
     main.append(layout.room, layout.asks, layout.controls);
-    if (state.rooms.size) main.append(finalThoughts.element, notes.element);
+    if (state.rooms.size) main.append(finalThoughts.element, notes.element, reflection.element);
     if (state.you.access === "member" || state.you.access === "moderator") {
       layout.help = helpBox(layout.helpStatus);
       main.append(layout.help);
