@@ -4,15 +4,23 @@ round-trip; the Markdown and the SVG timeline say the same."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import xml.etree.ElementTree as ElementTree
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, cast
 
+import httpx
+import pytest
+
 from server.store import crud
+from server.store.db import open_database, session_factory
 from tests.fakes import FakeClock
 from tests.live.harness import LiveServer, make_settings, running_server, set_up_event
+from tests.live.processes import server_process
+from tests.live.test_links_scaled_out import an_event_with_a_room, bearer
 
 
 async def command(server: LiveServer, token: str, room_id: str, action: str, **extra: Any) -> None:
@@ -118,3 +126,70 @@ async def test_a_report_of_an_event_not_started_says_so(tmp_path: Path) -> None:
             as_svg = (await http.get("/api/report.svg")).text
         assert report["rooms"][0]["phases"] == []
         assert "No room has started yet" in as_svg
+
+
+async def test_a_rehearsal_at_x60_reads_back_as_its_log_says(tmp_path: Path) -> None:
+    """A real server at x60 (a minute a second): a pause, time added, a fit to time and a
+    recall; every phase the report lists starts and ends where the log says, its length
+    is its end less its start, and the CSV says what the JSON says."""
+    database = f"sqlite:///{tmp_path / 'x60.db'}"
+    async with (
+        server_process(database, extra=("--clock-speed", "60")) as server,
+        httpx.AsyncClient(base_url=server.base_url, timeout=10) as http,
+    ):
+        uber_token, room_id, event_id = await an_event_with_a_room(http)
+        uber = bearer(uber_token)
+
+        async def act(action: str, **extra: Any) -> None:
+            rooms = (await http.get("/api/me", headers=uber)).json()["rooms"]
+            made = await http.post(
+                f"/api/rooms/{room_id}/commands",
+                headers=uber,
+                json={"action": action, "expected_version": rooms[0]["version"], **extra},
+            )
+            assert made.status_code == 200, made.text
+
+        await act("start")
+        await asyncio.sleep(1.0)  # a minute of Explanation
+        await act("pause")
+        await asyncio.sleep(0.5)
+        await act("resume")
+        await act("adjust_time", seconds=60)
+        await asyncio.sleep(3.5)  # Explanation ends (its 3 min, plus the minute added)
+        fitted = await http.post("/api/event/fit-to-time", headers=uber, json={})
+        assert fitted.status_code in (200, 409), fitted.text
+        await asyncio.sleep(1.0)
+        recalled = await http.post("/api/event/recall", headers=uber, json={"seconds": 30})
+        assert recalled.status_code == 200, recalled.text
+        report = (await http.get("/api/report", headers=uber)).json()
+        as_csv = (await http.get("/api/report.csv", headers=uber)).text
+    engine = await open_database(database)
+    try:
+        async with session_factory(engine)() as session:
+            log = await crud.read_log(session, event_id=event_id, room_id=room_id)
+    finally:
+        await engine.dispose()
+    events = [
+        event for row in log for event in cast(list[dict[str, Any]], row.detail.get("events", []))
+    ]
+    starts = [e["at"] * 1000 for e in events if e["name"] == "phase.started"]
+    phases = report["rooms"][0]["phases"]
+    assert len(phases) >= 2
+    # (Instants to a microsecond: the JSON carries epoch milliseconds as floats.)
+    assert [p["start"] for p in phases] == pytest.approx(starts, abs=1e-3)
+    for phase, following in pairwise(phases):
+        assert phase["end"] == pytest.approx(following["start"], abs=1e-3)
+        assert phase["actual_seconds"] == pytest.approx((phase["end"] - phase["start"]) / 1000)
+    explanation = phases[0]
+    assert explanation["pauses"] == 1
+    assert explanation["paused_seconds"] > 0
+    assert explanation["added_seconds"] == 60
+    assert explanation["ended_by"] == "time_up"
+    assert phases[-1]["ended_by"] == "recall"
+    rows = list(csv.DictReader(io.StringIO(as_csv)))
+    assert [float(row["actual_seconds"]) for row in rows] == pytest.approx(
+        [p["actual_seconds"] for p in phases]
+    )
+    assert [float(row["actual_start"]) for row in rows] == pytest.approx(
+        [p["start"] for p in phases], abs=1e-3
+    )
