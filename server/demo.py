@@ -120,6 +120,7 @@ async def create_demo(services: Services) -> DemoLinks:
         scheduled_start=now + 5 * 60,
         main_room_at=now + 5 * 60 + 90 * 60,
         uber_label="Uber moderator 1",
+        uber_may_mint_uber=True,  # the organiser's own link: it may make co-hosts' links
     )
     uber = Principal.admin(event.id)  # the demo is set up with the admin's rights
     added = await services.setup.add_teams(
