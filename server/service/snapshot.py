@@ -23,16 +23,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.access import Principal
-from server.domain.records import Feedback, Note
+from server.domain.records import Note
 from server.errors import NotFound
 from server.service.asks import ask_view
 from server.service.context import Context
 from server.service.feedback import feedback_view
-from server.service.feedback import visible_to as feedback_visible_to
 from server.service.notes import note_view, visible_to
 from server.service.setup_cache import SetupCache
 from server.store import crud
-from server.wire.messages import AskView, EventView, HelpView, RoomView, Snapshot, YouView
+from server.wire.messages import (
+    AskView,
+    EventView,
+    FeedbackView,
+    HelpView,
+    NoteView,
+    RoomView,
+    Snapshot,
+    YouView,
+)
 from server.wire.timeline import timeline
 from server.wire.views import event_view, help_view, room_view
 
@@ -48,9 +56,12 @@ class _Views:
     rooms: list[RoomView]
     rooms_by_id: dict[str, RoomView]
     help: list[HelpView]
-    notes: list[Note]
-    feedback: list[Feedback]
+    notes_by_room: dict[str, list[tuple[Note, NoteView]]]
+    """Each room's notes, with their views built once (a caller's filter is per room)."""
+    feedback: list[FeedbackView]
+    feedback_by_link: dict[str, list[FeedbackView]]
     asks: list[AskView]
+    asks_by_room: dict[str, list[AskView]]
     consented: set[str]
     """The links of the event whose holders accepted the notice on notes."""
 
@@ -106,6 +117,17 @@ class Snapshots:
             )
             for stored in stored_rooms
         ]
+        notes_by_room: dict[str, list[tuple[Note, NoteView]]] = {}
+        for note in notes:
+            notes_by_room.setdefault(note.room_id, []).append((note, note_view(note)))
+        feedback_views = [feedback_view(answers) for answers in feedback]
+        feedback_by_link: dict[str, list[FeedbackView]] = {}
+        for answers, view in zip(feedback, feedback_views, strict=True):
+            feedback_by_link.setdefault(answers.link_id, []).append(view)
+        ask_views = [ask_view(ask) for ask in asks]
+        asks_by_room: dict[str, list[AskView]] = {}
+        for ask in ask_views:
+            asks_by_room.setdefault(ask.room_id, []).append(ask)
         views = _Views(
             generation=generation,
             made_at=now,
@@ -113,9 +135,11 @@ class Snapshots:
             rooms=rooms,
             rooms_by_id={room.id: room for room in rooms},
             help=[help_view(request) for request in help_requests],
-            notes=notes,
-            feedback=feedback,
-            asks=[ask_view(ask) for ask in asks],
+            notes_by_room=notes_by_room,
+            feedback=feedback_views,
+            feedback_by_link=feedback_by_link,
+            asks=ask_views,
+            asks_by_room=asks_by_room,
             consented=consented,
         )
         self._views[event_id] = views
@@ -147,13 +171,17 @@ class Snapshots:
             protocol=self._timeline(views.event.protocol_id),
             help=[item for item in views.help if principal.can_see_room(item.room_id)],
             presence=presence,
-            notes=[note_view(note) for note in views.notes if visible_to(note, principal)],
-            asks=[ask for ask in views.asks if principal.can_see_room(ask.room_id)],
-            feedback=[
-                feedback_view(answers)
-                for answers in views.feedback
-                if feedback_visible_to(answers, principal)
+            notes=[
+                view
+                for note, view in views.notes_by_room.get(principal.room_id or "", ())
+                if visible_to(note, principal)
             ],
+            asks=views.asks if scope is None else views.asks_by_room.get(scope, []),
+            feedback=(
+                views.feedback
+                if principal.is_uber
+                else views.feedback_by_link.get(principal.link_id, [])
+            ),
         )
 
 
