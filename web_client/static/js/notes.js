@@ -16,12 +16,16 @@ import { h, formatTime } from "./dom.js";
 
 const SAVE_AFTER_MS = 700;
 
+// Worded from seed 001, Appendix 3 (explicit permission, confidentiality, anonymity
+// where promised, the right to withdraw) and from what the product actually keeps.
 export const CONSENT_TEXT =
-  "What you write here is kept with this event, on this server. Your notes stay private to your team " +
-  "(or to you, as a moderator or observer) unless you share them with the pair; your final thoughts are read " +
-  "by the event's organisers (the uber moderators). Nothing you write is shown to other rooms. " +
-  "Your team can download a copy of what is kept about it at any time (below), and the organisers can delete " +
-  "the event with everything kept about it. Agree to start writing; you can take part without writing anything.";
+  "Before you write: what you write here is kept with this event, on this server, and only for it. " +
+  "Your notes stay private to your team (or to you, as a moderator or observer) unless you share them with the pair. " +
+  "Your final thoughts and reflection answers are read by the event's organisers, and appear in their summaries and " +
+  "report without your name. Nothing you write is shown to other rooms. Your team can download a copy of what is " +
+  "kept about it at any time, and the organisers can delete the event with everything kept about it. Agreeing gives " +
+  "your explicit permission to keep what you write; you may stop writing at any time, and you can take part without " +
+  "writing anything.";
 
 export class NotesPanel {
   constructor(connection, showError) {
