@@ -131,6 +131,15 @@ async def test_deleting_an_event_leaves_nothing_and_stops_its_links(tmp_path: Pa
                 "command_log",
             )
         )
+        async with server.http(setup.uber) as http:
+            export = (await http.get("/api/export")).json()
+        # The export holds every row the event has of what people wrote and did.
+        assert len(export["teams"]) == before["team"]
+        assert len(export["rooms"]) == before["room"]
+        assert len(export["notes"]) == before["note"]
+        assert len(export["feedback"]) == before["feedback"]
+        assert len(export["asks"]) == before["room_request"]
+        assert len(export["log"]) == before["command_log"]
         async with client(server, setup.members[0][1]) as member:
             await member.wait_type("snapshot")
             async with server.http(setup.uber) as http:
