@@ -166,7 +166,9 @@ async def test_every_page_carries_the_security_headers(tmp_path: Path) -> None:
     async with running_server(make_settings(tmp_path / "h.db"), FakeClock()) as server:
         setup = await set_up_event(server)
         async with server.http() as http:
-            for path in ("/", "/new", f"/j/{setup.uber}", f"/j/{setup.uber}/setup", "/j/nope"):
+            pages = ("setup", "links", "report")
+            every = ("/", "/new", f"/j/{setup.uber}", *(f"/j/{setup.uber}/{p}" for p in pages))
+            for path in (*every, "/j/nope"):
                 page = await http.get(path)
                 assert page.headers["content-type"].startswith("text/html")
                 policy = page.headers["content-security-policy"]
