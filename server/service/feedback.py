@@ -49,10 +49,6 @@ def feedback_view(feedback: Feedback) -> FeedbackView:
     )
 
 
-def visible_to(feedback: Feedback, principal: Principal) -> bool:
-    return principal.is_uber or feedback.link_id == principal.link_id
-
-
 class FeedbackDesk:
     def __init__(self, writes: WritePath) -> None:
         self.writes = writes
