@@ -47,6 +47,13 @@ async def test_the_report_reads_the_event_as_it_ran(tmp_path: Path) -> None:
         async with server.http(setup.uber) as http:
             assert (await http.post("/api/event/start-all", json={})).status_code == 200
         start = clock.now()
+        await at(server, clock, start, 10)
+        async with server.http(setup.members[0][0]) as http:
+            asked = (await http.post("/api/help", json={"message": "No audio"})).json()
+        await at(server, clock, start, 40)
+        async with server.http(setup.uber) as http:
+            claimed = await http.post(f"/api/help/{asked['id']}/claim", json={})
+            assert claimed.status_code == 200, claimed.text
         await at(server, clock, start, 60)
         await command(server, setup.moderators[0], one, "pause")
         await at(server, clock, start, 90)
@@ -89,6 +96,10 @@ async def test_the_report_reads_the_event_as_it_ran(tmp_path: Path) -> None:
         assert [p["actual_seconds"] for p in second["phases"]] == [180, 120, 20]
         assert [p["ended_by"] for p in second["phases"]] == ["time_up", "next", "recall"]
         assert second["phases"][2]["drift_seconds"] == 300 - 360  # early: Clarification was cut
+        assert [(h["id"], h["wait_seconds"], h["role"]) for h in first["help"]] == [
+            (asked["id"], 30, "presenting")
+        ]
+        assert second["help"] == []
         assert [b["text"] for b in first["broadcasts"]] == ["Halfway there"]
         assert second["broadcasts"] == first["broadcasts"]  # it went to every room
         assert first["teams"][0]["challenge"] == "challenge 0-0"
