@@ -17,6 +17,8 @@ REQUIRED_IDS = {
     "peer-triad",
     "learning-walk",
     "descriptive-consultancy",
+    "instructional-rounds",
+    "lesson-study",
 }
 
 
@@ -106,3 +108,26 @@ def test_single_presenter_has_one_presenting_team_and_respondents() -> None:
     protocol = shipped_library().get("single-presenter")
     assert len(protocol.room.seating) == 1
     assert protocol.room.others is not None
+
+
+def test_instructional_rounds_observe_then_describe_then_find_patterns() -> None:
+    """Seed 001: the problem of practice, observation in small groups, a factual
+    debrief finding patterns, then the next level of work."""
+    protocol = shipped_library().get("instructional-rounds")
+    assert [phase.id for phase in protocol.phases] == [
+        "problem-of-practice",
+        "observation",
+        "description",
+        "patterns",
+        "next-level-of-work",
+    ]
+    assert protocol.phase_on_time_up(1) == "hold"  # nobody leaves a classroom mid-lesson
+    assert protocol.room.seating == ("host", "network")
+
+
+def test_lesson_study_observers_watch_the_pupils_not_the_teacher() -> None:
+    protocol = shipped_library().get("lesson-study")
+    lesson = next(phase for phase in protocol.phases if phase.id == "research-lesson")
+    assert lesson.speakers == ("teacher",)
+    assert "pupils, not the teacher" in lesson.instructions["observer"]
+    assert [phase.id for phase in protocol.phases][-2:] == ["discussion", "next-steps"]
