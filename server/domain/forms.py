@@ -67,10 +67,12 @@ class Form(_Frozen):
 
 
 class AnswerRefused(Exception):
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: str, field: str, *, missing: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.missing = missing
+        """True when the answer names a question the form does not have."""
 
 
 def check_answers(form: Form, answers: Mapping[str, str]) -> dict[str, str]:
@@ -83,6 +85,7 @@ def check_answers(form: Form, answers: Mapping[str, str]) -> dict[str, str]:
             raise AnswerRefused(
                 f"{form.title} has no question {question_id!r}; its questions: {known}",
                 f"answers.{question_id}",
+                missing=True,
             )
         if question.kind == "scale":
             if value not in SCALE_POINTS:

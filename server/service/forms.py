@@ -103,7 +103,9 @@ class FormDesk:
             try:
                 kept = check_answers(form, answers)
             except AnswerRefused as refused:
-                raise BadRequest(refused.message, field=refused.field) from None
+                # A question the form does not have is missing (404); a bad answer, 422.
+                error = NotFound if refused.missing else BadRequest
+                raise error(refused.message, field=refused.field) from None
             found = await crud.find_form_response(
                 tx.session, event_id=principal.event_id, form_id=form_id, link_id=principal.link_id
             )

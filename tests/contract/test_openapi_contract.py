@@ -32,6 +32,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.python import asgi
 
+from server.domain.forms import SCALE_POINTS
+from server.forms import shipped_forms
 from server.main import create_app
 from tests.fakes import FakeClock
 from tests.live.harness import ADMIN_KEY, make_settings, token_of
@@ -45,6 +47,7 @@ HYPOTHESIS = settings(
     suppress_health_check=list(HealthCheck),
 )
 
+FORMS = shipped_forms()
 CLOCK = FakeClock()
 DATABASE = Path(tempfile.mkdtemp(prefix="consult-contract-")) / "contract.db"
 APP = create_app(make_settings(DATABASE), clock=CLOCK)
@@ -121,7 +124,17 @@ def filter_case(context: Any, case: Any) -> bool:
 
 @schema.hook
 def map_case(context: Any, case: Any) -> Any:
-    """A schema-valid CSV import: generated text as one team's name and challenge."""
+    """A schema-valid CSV import: generated text as one team's name and challenge. A
+    schema-valid form answer: the generated answers put on the form's own questions (the
+    questions are data, which no schema can list), scale questions on a scale point."""
+    if _positive(case) and case.operation.label == "POST /api/forms/{form_id}/answers":
+        form = FORMS.get(str((case.path_parameters or {}).get("form_id", "")))
+        if form is not None and isinstance(case.body, dict):
+            generated = list((case.body.get("answers") or {}).values())
+            case.body["answers"] = {
+                question.id: (SCALE_POINTS[len(text) % 5] if question.kind == "scale" else text)
+                for question, text in zip(form.questions, generated, strict=False)
+            }
     if _positive(case) and case.operation.label == "POST /api/teams/import":
         text = case.body if isinstance(case.body, str) else ""
         out = io.StringIO()

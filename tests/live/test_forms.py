@@ -35,7 +35,7 @@ async def test_a_progress_assessment_is_answered_changed_and_added_up(tmp_path: 
             assert (await http.post(path, json=body)).json()["error"]["code"] == "consent.needed"
             await http.post("/api/consent")
             unknown = await http.post(path, json={**body, "answers": {"mood": "agree"}})
-            assert unknown.status_code == 422
+            assert unknown.status_code == 404
             assert unknown.json()["error"]["field"] == "answers.mood"
             off_scale = await http.post(path, json={**body, "answers": {"partners": "yes"}})
             assert off_scale.status_code == 422
