@@ -40,7 +40,7 @@ test: check jstest pytest
 # The REST API against its OpenAPI document (schemathesis, every check, stateful too)
 # with many more examples than make test's 20 per operation: a few minutes.
 fuzz: $(STAMP)
-	CONSULT_FUZZ_EXAMPLES=300 CONSULT_FUZZ_STEPS=15 $(BIN)/pytest -q tests/contract
+	CONSULT_FUZZ_RANDOM=1 CONSULT_FUZZ_EXAMPLES=300 CONSULT_FUZZ_STEPS=15 $(BIN)/pytest -q tests/contract
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
