@@ -12,42 +12,20 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
 from server.domain.forms import Form
 from server.protocols import (
     Problem,
     ProtocolFileError,
     ProtocolLibrary,
-    problems_from_validation,
-    read_yaml,
+    parse_definition,
+    read_definition,
     shipped_library,
     shipped_protocols_dir,
 )
 
 
-def parse_form(text: str, *, source: Path | str) -> Form:
-    try:
-        raw = read_yaml(text)
-    except yaml.YAMLError as error:
-        raise ProtocolFileError(source, [Problem("", f"not valid YAML: {error}")]) from None
-    if not isinstance(raw, dict):
-        raise ProtocolFileError(
-            source, [Problem("", f"expected a mapping at the top level, got {type(raw).__name__}")]
-        )
-    try:
-        return Form.model_validate(raw)
-    except ValidationError as error:
-        raise ProtocolFileError(source, problems_from_validation(error)) from None
-
-
 def load_form_file(path: Path, protocols: ProtocolLibrary) -> Form:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ProtocolFileError(path, [Problem("", f"cannot be read: {error}")]) from None
-    form = parse_form(text, source=path)
+    form = parse_definition(read_definition(path), Form, source=path)
     problems = []
     if form.id != path.stem:
         problems.append(

@@ -18,10 +18,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from server.domain.protocol import Protocol
 from server.fields import field_path
@@ -116,6 +116,9 @@ _Yaml12Loader.add_constructor(
 )
 
 
+D = TypeVar("D", bound=BaseModel)
+
+
 def read_yaml(text: str) -> Any:
     """Parse YAML text with the YAML 1.2 core schema (see the module rules)."""
     return yaml.load(text, Loader=_Yaml12Loader)
@@ -140,8 +143,9 @@ def problems_from_validation(error: ValidationError) -> Iterator[Problem]:
         yield Problem(field_path(location), message)
 
 
-def parse_protocol(text: str, *, source: Path | str) -> Protocol:
-    """Validate the text of one protocol file; errors name ``source``."""
+def parse_definition(text: str, model: type[D], *, source: Path | str) -> D:
+    """Validate the text of one definition file (a protocol, a form) as ``model``;
+    errors name ``source`` and every field."""
     try:
         raw = read_yaml(text)
     except yaml.YAMLError as error:
@@ -151,18 +155,26 @@ def parse_protocol(text: str, *, source: Path | str) -> Protocol:
             source, [Problem("", f"expected a mapping at the top level, got {type(raw).__name__}")]
         )
     try:
-        return Protocol.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         raise ProtocolFileError(source, problems_from_validation(error)) from None
 
 
-def load_protocol_file(path: Path) -> Protocol:
-    """Load one file; its ``id`` must match its file name."""
+def read_definition(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ProtocolFileError(path, [Problem("", f"cannot be read: {error}")]) from None
-    protocol = parse_protocol(text, source=path)
+
+
+def parse_protocol(text: str, *, source: Path | str) -> Protocol:
+    """Validate the text of one protocol file; errors name ``source``."""
+    return parse_definition(text, Protocol, source=source)
+
+
+def load_protocol_file(path: Path) -> Protocol:
+    """Load one file; its ``id`` must match its file name."""
+    protocol = parse_protocol(read_definition(path), source=path)
     if protocol.id != path.stem:
         raise ProtocolFileError(
             path,

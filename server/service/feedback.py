@@ -25,7 +25,7 @@ from server.domain.records import Feedback
 from server.domain.state import Status as RoomStatus
 from server.errors import Conflict, Forbidden, NotFound
 from server.hub import Audience
-from server.service.notes import ConsentNeeded, role_in_round
+from server.service.notes import require_consent, role_in_round
 from server.service.tx import LostRace, Tx
 from server.service.write_path import WritePath
 from server.store import crud
@@ -67,10 +67,7 @@ class FeedbackDesk:
             raise Forbidden("final thoughts come from the people in a room")
 
         async def attempt(tx: Tx) -> FeedbackView:
-            if await crud.consented_at(tx.session, link_id=principal.link_id) is None:
-                raise ConsentNeeded(
-                    "accept the notice on what is kept of what you write before answering"
-                )
+            await require_consent(tx, principal)
             loaded = await tx.load_room(room_id, event_id=principal.event_id)
             stored = loaded.rooms[0]
             protocol = tx.protocols.get(stored.state.protocol_id)

@@ -24,7 +24,7 @@ from server.access import Principal
 from server.domain.forms import SCALE, AnswerRefused, Form, FormResult, aggregate, check_answers
 from server.errors import BadRequest, Conflict, NotFound
 from server.forms import FormLibrary
-from server.service.notes import ConsentNeeded
+from server.service.notes import require_consent
 from server.service.tx import LostRace, Tx
 from server.service.write_path import WritePath
 from server.store import crud
@@ -95,10 +95,7 @@ class FormDesk:
         expected_version: int,
     ) -> dict[str, Any]:
         async def attempt(tx: Tx) -> dict[str, Any]:
-            if await crud.consented_at(tx.session, link_id=principal.link_id) is None:
-                raise ConsentNeeded(
-                    "accept the notice on what is kept of what you write before answering"
-                )
+            await require_consent(tx, principal)
             form = self._form(await self._event_forms(tx.session, principal.event_id), form_id)
             try:
                 kept = check_answers(form, answers)

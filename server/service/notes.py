@@ -41,6 +41,12 @@ class ConsentNeeded(Forbidden):
     code = "consent.needed"
 
 
+async def require_consent(tx: Tx, principal: Principal) -> None:
+    """Nothing a person writes is kept before they accepted the notice on what is kept."""
+    if await crud.consented_at(tx.session, link_id=principal.link_id) is None:
+        raise ConsentNeeded("accept the notice on what is kept of what you write first")
+
+
 def owner_of(principal: Principal) -> str:
     """``team:<id>`` for a team member; ``moderator:<link>`` or ``observer:<link>``."""
     if principal.access == "member" and principal.team_id is not None:
@@ -130,10 +136,7 @@ class NoteDesk:
         owner = owner_of(principal)
 
         async def attempt(tx: Tx) -> NoteView:
-            if await crud.consented_at(tx.session, link_id=principal.link_id) is None:
-                raise ConsentNeeded(
-                    "accept the notice on what is kept of your notes before writing one"
-                )
+            await require_consent(tx, principal)
             loaded = await tx.load_room(room_id, event_id=principal.event_id)
             stored = loaded.rooms[0]
             protocol = tx.protocols.get(stored.state.protocol_id)
