@@ -34,7 +34,7 @@ from server.wire.messages import (
 T = TypeVar("T")
 
 
-def _whole(value: object) -> object:
+def whole_number(value: object) -> object:
     """JSON Schema's integer includes 3.0: take it as 3 (strings and booleans stay refused)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -50,20 +50,21 @@ def _not_a_number(value: object) -> object:
 # Integers as JSON Schema means them: 3 and 3.0, never "3" or true. The bounds sit inside
 # the type (before the validator, which pydantic applies first), so the schema of an
 # optional field keeps them as minimum and maximum.
-Version = Annotated[int, Strict(), Field(ge=0), BeforeValidator(_whole)]
-RecallSeconds = Annotated[int, Strict(), Field(ge=10, le=120), BeforeValidator(_whole)]
-MinimumSeconds = Annotated[int, Strict(), Field(ge=0, le=600), BeforeValidator(_whole)]
+Version = Annotated[int, Strict(), Field(ge=0), BeforeValidator(whole_number)]
+RecallSeconds = Annotated[int, Strict(), Field(ge=10, le=120), BeforeValidator(whole_number)]
+MinimumSeconds = Annotated[int, Strict(), Field(ge=0, le=600), BeforeValidator(whole_number)]
+RoundIndex = Annotated[int, Strict(), Field(ge=0, le=19), BeforeValidator(whole_number)]
 Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 """An ISO 8601 date-time with a time zone; a bare number is refused, as the schema says."""
 
 
-class _Body(BaseModel):
+class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     _no_nul = model_validator(mode="before")(staticmethod(refuse_nul))
 
 
-class EventCreate(_Body):
+class EventCreate(Body):
     title: str = Field(min_length=1, max_length=200)
     protocol_id: str = Field("t4tla-consultancy", examples=["t4tla-consultancy"])
     scheduled_start: Instant = Field(examples=["2027-03-01T15:00:00Z"])
@@ -76,7 +77,7 @@ class EventCreate(_Body):
     )
 
 
-class RoomCreate(_Body):
+class RoomCreate(Body):
     team_ids: list[str] = Field(
         min_length=1,
         max_length=10,
@@ -88,11 +89,11 @@ class RoomCreate(_Body):
     moderator_name: str = Field("", max_length=120)
 
 
-class PairRequest(_Body):
+class PairRequest(Body):
     by: Literal["tags", "stage", "both"] = "both"
 
 
-class _LinkCreate(_Body):
+class _LinkCreate(Body):
     label: str = Field("", max_length=120, description="Who the link is for")
 
 
@@ -165,7 +166,7 @@ class LinkInfo(BaseModel):
     replaced_by: str | None = Field(description="The link a rotation issued in its place")
 
 
-class RoleBody(_Body):
+class RoleBody(Body):
     role: AccessRole
 
 
@@ -181,7 +182,7 @@ class EventCreated(BaseModel):
     uber_link: LinkOut
 
 
-class AdjustTimeBody(_Body):
+class AdjustTimeBody(Body):
     action: Literal["adjust_time"]
     expected_version: Version
     seconds: StrictFloat = Field(description="Seconds to add to the phase (negative: remove)")
@@ -191,7 +192,7 @@ PlainAction = Literal["start", "pause", "resume", "next", "back", "restart_phase
 assert {*get_args(PlainAction), "adjust_time"} == set(get_args(RoomAction)), "every room action"
 
 
-class PlainCommandBody(_Body):
+class PlainCommandBody(Body):
     action: PlainAction
     expected_version: Version
     seconds: None = None
@@ -208,18 +209,18 @@ def _expected_version(what: str) -> int | None:
     )
 
 
-class EventActionBody(_Body):
+class EventActionBody(Body):
     """Optional body of start-all, pause-all and resume-all."""
 
     expected_version: Version | None = _expected_version("event")
 
 
-class RecallBody(_Body):
+class RecallBody(Body):
     seconds: RecallSeconds | None = Field(None, description="Default: the server's setting (60)")
     expected_version: Version | None = _expected_version("event")
 
 
-class FitBody(_Body):
+class FitBody(Body):
     target: Instant | None = Field(
         None, description="Default: main-room time minus the recall countdown"
     )
@@ -227,22 +228,20 @@ class FitBody(_Body):
     expected_version: Version | None = _expected_version("event")
 
 
-class HelpMoveBody(_Body):
+class HelpMoveBody(Body):
     """Optional body of a help claim or resolve."""
 
     expected_version: Version | None = _expected_version("help request")
 
 
-class BroadcastBody(_Body):
+class BroadcastBody(Body):
     text: str = Field(min_length=1, max_length=500)
     room_id: str | None = None
     role: str | None = None
 
 
-class NoteBody(_Body):
-    round_index: Annotated[int, Strict(), Field(ge=0, le=19), BeforeValidator(_whole)] = Field(
-        description="The round the note is about (0 first)"
-    )
+class NoteBody(Body):
+    round_index: RoundIndex = Field(description="The round the note is about (0 first)")
     phase_id: str = Field(min_length=1, max_length=64, examples=["collaborative-inquiry"])
     text: str = Field(max_length=NOTE_MAX_CHARS, description="The whole note, as it stands")
     shared: StrictBool = Field(False, description="Share with the pair")
@@ -251,10 +250,8 @@ class NoteBody(_Body):
     )
 
 
-class FeedbackBody(_Body):
-    round_index: Annotated[int, Strict(), Field(ge=0, le=19), BeforeValidator(_whole)] = Field(
-        description="The round the feedback is about (0 first)"
-    )
+class FeedbackBody(Body):
+    round_index: RoundIndex = Field(description="The round the feedback is about (0 first)")
     most_useful: str = Field(max_length=FEEDBACK_MAX_CHARS, description="What was most useful")
     more_useful: str = Field(
         max_length=FEEDBACK_MAX_CHARS, description="What could have been more useful"
@@ -279,18 +276,18 @@ class FeedbackSummaryOut(BaseModel):
     rooms: list[RoomFeedbackOut] = Field(description="Every room, in room order")
 
 
-class AskBody(_Body):
+class AskBody(Body):
     kind: AskKind = Field(description="more_time: one more minute; done: the room is done")
 
 
-class AnswerBody(_Body):
+class AnswerBody(Body):
     accept: StrictBool
     expected_version: Version | None = Field(
         None, description="The ask's version as the caller saw it"
     )
 
 
-class DeleteEventBody(_Body):
+class DeleteEventBody(Body):
     confirm: str = Field(
         max_length=200, description="The event's title, typed exactly, to confirm the deletion"
     )
@@ -334,7 +331,7 @@ class FormsOut(BaseModel):
     mine: list[FormResponseOut] = Field(description="The caller's own answers")
 
 
-class AnswersBody(_Body):
+class AnswersBody(Body):
     answers: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
         max_length=50, description="Question id to answer; questions left out stay unanswered"
     )
@@ -362,7 +359,7 @@ class ConsentOut(BaseModel):
     consented_at: float = Field(description="Epoch ms when the consent was first recorded")
 
 
-class HelpBody(_Body):
+class HelpBody(Body):
     message: str = Field("", max_length=500)
 
 

@@ -39,7 +39,12 @@ class Room:
     moderator_name: str = ""
     team_ids: tuple[str, ...] = ()
     """Teams in seat order: seat 1 takes the protocol's first seating role in round 1.
-    An empty seat between taken ones is ``""``."""
+    An empty seat between taken ones is ``""``. Teams beyond the protocol's seats keep
+    the role ``fixed_roles`` gives them (``server.domain.seating``)."""
+    video_url: str = ""
+    fixed_roles: tuple[str, ...] = ()
+    """Per seat (aligned with ``team_ids``): the role its team keeps in every round, or
+    "" when the seat's role follows the protocol's rotation."""
 
 
 @dataclass(frozen=True, slots=True)

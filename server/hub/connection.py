@@ -153,7 +153,7 @@ class Connection:
                 await asyncio.wait_for(self.websocket.close(code=code, reason=reason), within)
 
     async def farewell(
-        self, notice: str, code: int, reason: str, grace: float = EVICT_GRACE_SECONDS
+        self, notice: str | None, code: int, reason: str, grace: float = EVICT_GRACE_SECONDS
     ) -> bool:
         """Say why (``notice``), then close for good; True if the transport was aborted.
 
@@ -161,7 +161,7 @@ class Connection:
         person may no longer see it."""
         self.dropped = True
         await self.stop()
-        if self.websocket.client_state is WebSocketState.CONNECTED:
+        if notice is not None and self.websocket.client_state is WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.websocket.send_text(notice), grace)
         return await self.evict(code, reason, grace)

@@ -20,7 +20,10 @@ An envelope is one ``str``: a kind letter, a header line, a newline, a body.
   room's timer or end a recall if the one that set it goes away.
 - ``x`` (on the same shared channel) links of an event were revoked: header
   JSON ``{"process", "event"}``; body JSON ``{"links": [ids], "reason"}``.
-  Every process forgets them and closes their live connections.
+  Every process forgets them and closes their live connections. With
+  ``"moved": true`` in the body the links still work but lead to another room
+  (a setup edit moved their team): their connections are closed so that they
+  reconnect to it.
 
 Rules: ``Audience`` headers are encoded once per audience and parsed once per
 distinct header (both cached); a malformed envelope raises ``EnvelopeError``
@@ -156,6 +159,8 @@ class LinksRevoked:
     event_id: str
     link_ids: frozenset[str]
     reason: str
+    moved: bool = False
+    """The links were not revoked: their holders' room changed (they reconnect to it)."""
 
 
 Envelope = (
@@ -171,9 +176,14 @@ def schedule(process: str, entries: list[Due]) -> str:
     return f"s{json.dumps({'process': process})}\n{json.dumps(entries, separators=(',', ':'))}"
 
 
-def links_revoked(process: str, event_id: str, link_ids: list[str], reason: str) -> str:
+def links_revoked(
+    process: str, event_id: str, link_ids: list[str], reason: str, *, moved: bool = False
+) -> str:
     header = json.dumps({"process": process, "event": event_id})
-    return f"x{header}\n{json.dumps({'links': sorted(link_ids), 'reason': reason})}"
+    body: dict[str, object] = {"links": sorted(link_ids), "reason": reason}
+    if moved:
+        body["moved"] = True
+    return f"x{header}\n{json.dumps(body)}"
 
 
 def presence_part(room_id: str, process: str, people: list[dict[str, str]]) -> str:
@@ -222,7 +232,11 @@ def decode(text: str) -> Envelope:
             if not isinstance(links, list) or not all(isinstance(link, str) for link in links):
                 raise TypeError("links must be a list of ids")
             return LinksRevoked(
-                str(meta["process"]), str(meta["event"]), frozenset(links), str(revoked["reason"])
+                str(meta["process"]),
+                str(meta["event"]),
+                frozenset(links),
+                str(revoked["reason"]),
+                bool(revoked.get("moved", False)),
             )
     except (ValueError, KeyError, TypeError) as error:
         raise EnvelopeError(f"bad {kind!r} envelope {text[:80]!r}: {error}") from error

@@ -173,11 +173,11 @@ class Hub:
         *,
         code: int,
         reason: str,
-        notice: str,
+        notice: str | None,
     ) -> int:
         """Close, for a reason of theirs (a revoked or expired link), the connections of
-        ``event_id`` (or of every event) whose member ``ends``: each gets ``notice``, then
-        a close frame with ``code``. Returns how many."""
+        ``event_id`` (or of every event) whose member ``ends``: each gets ``notice`` (if
+        any), then a close frame with ``code``. Returns how many."""
         if event_id is None:
             connections: Iterable[Connection] = self._registry.everyone()
         else:

@@ -8,7 +8,8 @@ Rules:
   or end a recall if the one that set it goes away; the compare-and-set in the
   write path makes sure only one applies each. A process skips its own change
   sets: it has them already.
-- A revocation of links is published here too; every process, the one that
+- A revocation of links is published here too (and, alike, links whose team
+  moved to another room); every process, the one that
   revoked included (it applies it before publishing, so a lost backplane cannot
   delay it there), hands it to ``on_revoked``: forget the links, close their
   connections.
@@ -35,8 +36,9 @@ log = get_logger(__name__)
 
 SHARED_CHANNEL = "consult.shared"
 
-Revoked = Callable[[str, frozenset[str], str], Awaitable[None]]
-"""Told (event id, link ids, reason) when links were revoked."""
+Revoked = Callable[[str, frozenset[str], str, bool], Awaitable[None]]
+"""Told (event id, link ids, reason, moved) when links were revoked (or, when ``moved``,
+lead to another room from now on)."""
 
 
 class SharedChannel:
@@ -79,13 +81,18 @@ class SharedChannel:
         if entries:
             await self._publish(envelope.schedule(self._process, entries))
 
-    async def revoke(self, event_id: str, link_ids: list[str], reason: str) -> None:
-        """Links were revoked: apply it here at once, then tell every other process."""
+    async def revoke(
+        self, event_id: str, link_ids: list[str], reason: str, *, moved: bool = False
+    ) -> None:
+        """Links were revoked (or moved to another room): apply it here at once, then
+        tell every other process."""
         if not link_ids:
             return
         if self.on_revoked is not None:
-            await self.on_revoked(event_id, frozenset(link_ids), reason)
-        await self._publish(envelope.links_revoked(self._process, event_id, link_ids, reason))
+            await self.on_revoked(event_id, frozenset(link_ids), reason, moved)
+        await self._publish(
+            envelope.links_revoked(self._process, event_id, link_ids, reason, moved=moved)
+        )
 
     async def _publish(self, text: str) -> None:
         try:
@@ -108,8 +115,8 @@ class SharedChannel:
                 if self.on_due is not None and process != self._process:
                     for key, due in entries:
                         self.on_due(key, due)
-            case envelope.LinksRevoked(process, event_id, link_ids, reason):
+            case envelope.LinksRevoked(process, event_id, link_ids, reason, moved):
                 if self.on_revoked is not None and process != self._process:
-                    await self.on_revoked(event_id, link_ids, reason)
+                    await self.on_revoked(event_id, link_ids, reason, moved)
             case _:
                 raise EnvelopeError(f"not for {SHARED_CHANNEL}: {text[:80]!r}")

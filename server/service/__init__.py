@@ -22,6 +22,7 @@ from server.service.report import Reports
 from server.service.rooms import RoomCommands
 from server.service.setup import EventSetup
 from server.service.setup_cache import SetupCache
+from server.service.setup_edits import SetupEdits
 from server.service.sightings import Sightings
 from server.service.snapshot import Snapshots
 from server.service.write_path import WritePath
@@ -43,6 +44,7 @@ class Services:
         self.reports = Reports(context.protocols, shipped_forms(), self.writes)
         self.links = LinkDesk(context.settings, context.clock, self.writes)
         self.setup = EventSetup(context.protocols, self.writes, self.links)
+        self.edits = SetupEdits(context.protocols, self.writes)
         self.snapshots = Snapshots(context, self.setups)
         self.principals = Principals(context)
         self.sightings = Sightings(context, self.writes)

@@ -31,6 +31,7 @@ from server.domain import event as event_domain
 from server.domain.errors import EngineError
 from server.domain.event import EventConflict, EventDecision, RoomRun
 from server.domain.records import Event
+from server.domain.seating import seat_role
 from server.errors import BadRequest, Conflict, NotFound
 from server.hub import Audience
 from server.service.context import Context
@@ -345,11 +346,11 @@ class EventActions:
         for stored in rooms.values():
             if room_id is not None and stored.room.id != room_id:
                 continue
-            seating = protocol.seating_for_round(stored.state.round_index)
             team_ids.update(
                 team_id
-                for team_id, seat_role in zip(stored.room.team_ids, seating, strict=False)
-                if seat_role == role
+                for seat, team_id in enumerate(stored.room.team_ids)
+                if team_id
+                and seat_role(protocol, stored.room, seat, stored.state.round_index) == role
             )
         return Audience(room_id=room_id, access=frozenset({"uber"}), team_ids=frozenset(team_ids))
 

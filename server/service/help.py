@@ -20,6 +20,7 @@ from server.access import Principal
 from server.domain import help as help_domain
 from server.domain.event import clock_text
 from server.domain.help import HelpConflict, HelpState
+from server.domain.seating import team_role
 from server.errors import Conflict
 from server.service.tx import Tx
 from server.service.write_path import WritePath
@@ -59,9 +60,11 @@ class HelpDesk:
             stored = loaded.rooms[0]
             protocol = tx.protocols.get(stored.state.protocol_id)
             role = protocol.room.moderator
-            if principal.team_id in stored.room.team_ids:
-                seat = stored.room.team_ids.index(principal.team_id)
-                role = protocol.seating_for_round(stored.state.round_index)[seat]
+            if principal.team_id:
+                role = (
+                    team_role(protocol, stored.room, principal.team_id, stored.state.round_index)
+                    or role
+                )
             created = await crud.create_help_request(
                 tx.session,
                 event_id=principal.event_id,

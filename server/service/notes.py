@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from server.access import Principal
 from server.domain.protocol import Protocol
 from server.domain.records import Note, Room
+from server.domain.seating import team_role
 from server.errors import Conflict, Forbidden, NotFound
 from server.hub import Audience
 from server.service.tx import LostRace, Tx
@@ -216,9 +217,10 @@ def role_in_round(protocol: Protocol, room: Room, principal: Principal, round_in
             f"{protocol.title} has {protocol.rounds.count} round(s): no round_index {round_index}",
             field="round_index",
         )
-    if principal.access == "member" and principal.team_id in room.team_ids:
-        seat = room.team_ids.index(principal.team_id)
-        return protocol.seating_for_round(round_index)[seat]
+    if principal.access == "member" and principal.team_id:
+        role = team_role(protocol, room, principal.team_id, round_index)
+        if role is not None:
+            return role
     if principal.access == "moderator":
         return protocol.room.moderator
     return protocol.room.others or "observer"

@@ -8,7 +8,9 @@ Rules:
   ``link_grace_hours``); both differently from a link that never existed.
 - A revocation reaches every process through the shared channel within a moment:
   each forgets the links and closes their live connections with a notice and
-  close code 4401 (``revoked``). If that channel was lost, ``recheck`` forgets
+  close code 4401 (``revoked``). A link whose team moved to another room is
+  forgotten the same way and its connections closed with 4409: the page
+  reconnects at once and is shown its new room. If that channel was lost, ``recheck`` forgets
   everything remembered and closes whatever was revoked meanwhile; and every
   ``WATCH_SECONDS`` each process also reads the links revoked lately, so a
   revocation whose message was lost still arrives. The same watch closes the
@@ -37,6 +39,8 @@ WATCH_SECONDS = 5.0
 WATCH_OVERLAP_SECONDS = 60.0
 """Each read of recent revocations reaches this far before the previous one (clock skew)."""
 ENDED_CODE = 4401
+MOVED_CODE = 4409
+"""Close code telling a page its link now leads to another room: reconnect at once."""
 
 
 class LinkRevoked(Unauthorized):
@@ -111,9 +115,22 @@ class Principals:
             if (token_hash := self._hash_of_link.pop(link_id, None)) is not None:
                 self._by_hash.pop(token_hash, None)
 
-    async def revoked(self, event_id: str, link_ids: frozenset[str], reason: str) -> None:
-        """Links were revoked (here or in another process): forget them, close them."""
+    async def revoked(
+        self, event_id: str, link_ids: frozenset[str], reason: str, moved: bool = False
+    ) -> None:
+        """Links were revoked (here or in another process): forget them, close them.
+        ``moved``: they still work but lead to another room; their pages reconnect."""
         self.forget(link_ids)
+        if moved:
+            closed = self.context.hub.end_where(
+                event_id,
+                lambda member: member.link_id in link_ids,
+                code=MOVED_CODE,
+                reason="room changed",
+                notice=None,
+            )
+            log.info("links.moved", event_id=event_id, links=len(link_ids), closed=closed)
+            return
         closed = self.context.hub.end_where(
             event_id,
             lambda member: member.link_id in link_ids,

@@ -88,6 +88,8 @@ class Revocation:
     stored: bool = True
     """False when the links are gone with their event: nothing to compare-and-set, only
     to forget and close after the commit."""
+    moved: bool = False
+    """The links are not revoked: they lead to another room from now on (not stored)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +149,7 @@ class Tx:
     _forms: list[tuple[crud.FormResponse, dict[str, str], str]] = field(default_factory=list)
     _logs: list[crud.LogEntry] = field(default_factory=list)
     _setup_changed: set[str] = field(default_factory=set)
+    _setup_seen: dict[str, int] = field(default_factory=dict)
     _details: dict[tuple[int, int], Mapping[str, object]] = field(default_factory=dict)
     publications: list[Publication] = field(default_factory=list)
     revocations: list[Revocation] = field(default_factory=list)
@@ -396,9 +399,20 @@ class Tx:
         if link_ids:
             self.revocations.append(Revocation(event_id, tuple(link_ids), "", reason, stored=False))
 
-    def setup_changed(self, event_id: str) -> None:
+    def links_moved(self, event_id: str, link_ids: Sequence[str]) -> None:
+        """Member links now lead to another room (or none): after the commit every process
+        forgets them and closes their connections, which reconnect to the new room."""
+        if link_ids:
+            self.revocations.append(
+                Revocation(event_id, tuple(link_ids), "", "room changed", stored=False, moved=True)
+            )
+
+    def setup_changed(self, event_id: str, *, seen: int | None = None) -> None:
         """Teams, rooms, seats or links changed: raise the event's setup version (so every
-        process reads the setup afresh) and tell open pages."""
+        process reads the setup afresh) and tell open pages. ``seen``: the setup version
+        the change was decided on; raised by a compare-and-set from exactly that one."""
+        if seen is not None:
+            self._setup_seen[event_id] = seen
         if event_id not in self._setup_changed:
             self._setup_changed.add(event_id)
             self.publish(event_id, SETUP_CHANGED)
@@ -416,7 +430,11 @@ class Tx:
         """Every compare-and-set, then the log rows; ``LostRace`` if any write lost."""
         session = self.session
         for event_id in sorted(self._setup_changed):
-            await crud.bump_setup_version(session, event_id=event_id)
+            seen = self._setup_seen.get(event_id)
+            if seen is None:
+                await crud.bump_setup_version(session, event_id=event_id)
+            elif not await crud.claim_setup_version(session, event_id=event_id, expected=seen):
+                raise LostRace(f"the setup of event {event_id}")
         for change in self._events:
             if not await crud.write_event(
                 session,

@@ -148,7 +148,10 @@ class WritePath:
         hub = self.context.hub
         for revocation in tx.revocations:
             await hub.shared.revoke(
-                revocation.event_id, list(revocation.link_ids), revocation.reason
+                revocation.event_id,
+                list(revocation.link_ids),
+                revocation.reason,
+                moved=revocation.moved,
             )
         started = time.perf_counter()
         for index, publication in enumerate(tx.publications):

@@ -101,6 +101,9 @@ class RoomRow(SQLModel, table=True):
     position: int = 0
     label: str
     video_room: str = ""
+    """The video-call room's name as the platform shows it ("Breakout 3")."""
+    video_url: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    """The video-call room's link (http or https), opened in a new tab; "" when none."""
     moderator_name: str = ""
     state_json: str = Field(sa_column=Column(Text, nullable=False))
     """The run state (``server.store.codec``), with its own format version inside."""
@@ -116,6 +119,9 @@ class SeatRow(SQLModel, table=True):
     room_id: str = Field(foreign_key="room.id", primary_key=True, ondelete="CASCADE")
     position: int = Field(primary_key=True)
     team_id: str = Field(foreign_key="team.id", unique=True, ondelete="CASCADE")
+    role: str | None = None
+    """A protocol role the seat's team keeps in every round (a team beyond the protocol's
+    seats); None when the seat's role follows the protocol's rotation."""
 
 
 class AccessTokenRow(SQLModel, table=True):

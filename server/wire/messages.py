@@ -296,6 +296,10 @@ class SeatView(BaseModel):
     team_name: str
     organisation: str = ""
     role: str = Field(description="The protocol role this seat plays in the current round")
+    fixed: bool = Field(
+        default=False,
+        description="The seat keeps its role in every round (a team beyond the protocol's seats)",
+    )
     challenge: str = ""
     request: str = ""
 
@@ -304,6 +308,9 @@ class RoomView(BaseModel):
     id: str
     label: str
     video_room: str
+    video_url: str = Field(
+        default="", description="The video-call room's link (http or https); empty when none"
+    )
     moderator_name: str
     protocol_id: str
     status: str
@@ -348,6 +355,11 @@ class EventView(BaseModel):
     main_room_at: float = Field(description="Epoch ms everyone must be back in the main room")
     status: EventStatusName
     version: int = Field(description="Grows by one with every event-level change")
+    setup_version: int = Field(
+        default=0,
+        description="Grows with every change of the event's teams, rooms, seats or links; "
+        "setup edits carry the one their author saw",
+    )
     recall_deadline: float | None = None
     last_change: ChangeView | None = None
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from server.domain.event import Change
 from server.domain.protocol import Protocol
 from server.domain.records import Event, HelpRequest, Room, Team
+from server.domain.seating import seat_count, seat_role
 from server.domain.state import RunState, Status, projected_end
 from server.wire.messages import ChangeView, EventView, HelpView, RoomView
 from server.wire.timeline import seat_label
@@ -35,9 +36,8 @@ def room_view(
     scheduled_start: float,
     now: float,
 ) -> RoomView:
-    seating = protocol.seating_for_round(state.round_index)
     seats = []
-    for seat_index, role_id in enumerate(seating):
+    for seat_index in range(seat_count(protocol, room)):
         team_id = (room.team_ids[seat_index] if seat_index < len(room.team_ids) else "") or None
         team = teams.get(team_id) if team_id else None
         seats.append(
@@ -46,7 +46,8 @@ def room_view(
                 "team_id": team_id,
                 "team_name": team.name if team else seat_label(protocol, seat_index),
                 "organisation": team.organisation if team else "",
-                "role": role_id,
+                "role": seat_role(protocol, room, seat_index, state.round_index),
+                "fixed": seat_index < len(room.fixed_roles) and bool(room.fixed_roles[seat_index]),
                 "challenge": team.challenge if team else "",
                 "request": team.request if team else "",
             }
@@ -60,6 +61,7 @@ def room_view(
             "id": room.id,
             "label": room.label,
             "video_room": room.video_room,
+            "video_url": room.video_url,
             "moderator_name": room.moderator_name,
             "protocol_id": protocol.id,
             "status": state.status.value,
@@ -96,6 +98,7 @@ def event_view(event: Event) -> EventView:
         main_room_at=event.main_room_at * 1000.0,
         status=event.state.status.value,
         version=event.state.version,
+        setup_version=event.setup_version,
         recall_deadline=ms(event.state.recall_deadline),
         last_change=change_view(event.state.last_change),
     )

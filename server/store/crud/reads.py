@@ -93,19 +93,25 @@ async def load_setup(session: AsyncSession, *, event_id: str, version: int) -> S
         ROOM.c.label,
         ROOM.c.video_room,
         ROOM.c.moderator_name,
+        ROOM.c.video_url,
     ).where(ROOM.c.event_id == event_id)
     room_rows = (await session.execute(query)).all()
     seat_query = (
-        select(SEAT.c.room_id, SEAT.c.position, SEAT.c.team_id)
+        select(SEAT.c.room_id, SEAT.c.position, SEAT.c.team_id, SEAT.c.role)
         .join(ROOM, ROOM.c.id == SEAT.c.room_id)
         .where(ROOM.c.event_id == event_id)
         .order_by(SEAT.c.room_id, SEAT.c.position)
     )
     seats: dict[str, list[str]] = {}
-    for room_id, position, team_id in (await session.execute(seat_query)).all():
+    roles: dict[str, list[str]] = {}
+    for room_id, position, team_id, role in (await session.execute(seat_query)).all():
         held = seats.setdefault(room_id, [])
-        held += [""] * (position - len(held))  # an empty seat keeps the others in place
+        fixed = roles.setdefault(room_id, [])
+        gap = [""] * (position - len(held))  # an empty seat keeps the others in place
+        held += gap
+        fixed += gap
         held.append(team_id)
+        fixed.append(role or "")
     rooms = {
         room_id: Room(
             id=room_id,
@@ -115,8 +121,10 @@ async def load_setup(session: AsyncSession, *, event_id: str, version: int) -> S
             video_room=video_room,
             moderator_name=moderator_name,
             team_ids=tuple(seats.get(room_id, ())),
+            video_url=video_url,
+            fixed_roles=tuple(roles.get(room_id, ())),
         )
-        for room_id, position, label, video_room, moderator_name in room_rows
+        for room_id, position, label, video_room, moderator_name, video_url in room_rows
     }
     teams = {team.id: team for team in await list_teams(session, event_id=event_id)}
     return Setup(version, rooms, teams)

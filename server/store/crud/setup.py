@@ -61,6 +61,8 @@ async def create_room(
     position: int,
     video_room: str = "",
     moderator_name: str = "",
+    video_url: str = "",
+    fixed_roles: Sequence[str] = (),
 ) -> Room:
     """A new room with its teams seated in order (a team already seated is refused by
     the seat table's unique constraint: an ``IntegrityError``)."""
@@ -72,6 +74,8 @@ async def create_room(
         video_room=video_room,
         moderator_name=moderator_name,
         team_ids=tuple(team_ids),
+        video_url=video_url,
+        fixed_roles=tuple(fixed_roles) + ("",) * (len(team_ids) - len(fixed_roles)),
     )
     await session.execute(
         insert(ROOM).values(
@@ -81,6 +85,7 @@ async def create_room(
             label=label,
             video_room=video_room,
             moderator_name=moderator_name,
+            video_url=video_url,
             state_json=state_to_json(state),
             version=state.version,
             next_due=None,
@@ -90,8 +95,10 @@ async def create_room(
         await session.execute(
             insert(SEAT),
             [
-                {"room_id": room.id, "position": index, "team_id": team_id}
-                for index, team_id in enumerate(team_ids)
+                {"room_id": room.id, "position": index, "team_id": team_id, "role": role or None}
+                for index, (team_id, role) in enumerate(
+                    zip(team_ids, room.fixed_roles, strict=True)
+                )
             ],
         )
     return room

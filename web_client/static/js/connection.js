@@ -92,6 +92,12 @@ export class LiveConnection {
         this.onState("refused");
         return;
       }
+      if (event.code === 4409) {
+        // This link now leads to another room (a setup edit): reconnect to it at once.
+        this.attempt = 0;
+        this.connect();
+        return;
+      }
       this.scheduleReconnect();
     });
   }

@@ -1,0 +1,95 @@
+"""Correcting a setup over REST: edit, move and delete teams; order seats; edit and
+delete rooms. Each edit names the setup version its author saw (409
+``setup.stale`` if the setup changed meanwhile)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from server.api.deps import PrincipalDep, ServicesDep
+from server.api.edit_schemas import RoomEdit, SeatOrder, SetupEdited, TeamEdit, TeamMove
+from server.api.rest.setup import team_out
+from server.api.schemas import ERROR_RESPONSES
+from server.service.setup_edits import SeatMove
+from server.wire.team import TeamOut
+
+router = APIRouter(prefix="/api", responses=ERROR_RESPONSES, tags=["setup"])
+
+SeenVersion = Annotated[
+    int, Query(ge=0, description="The setup version the caller saw (the snapshot's event)")
+]
+
+
+@router.patch("/teams/{team_id}")
+async def edit_team(
+    team_id: str, body: TeamEdit, principal: PrincipalDep, services: ServicesDep
+) -> TeamOut:
+    """Change some of a team's fields (only those given); any time."""
+    changes = body.model_dump(include=body.model_fields_set - {"setup_version"}, mode="json")
+    team = await services.edits.edit_team(
+        principal, team_id=team_id, setup_version=body.setup_version, changes=changes
+    )
+    return team_out(team)
+
+
+@router.delete("/teams/{team_id}")
+async def delete_team(
+    team_id: str, setup_version: SeenVersion, principal: PrincipalDep, services: ServicesDep
+) -> SetupEdited:
+    """Delete a team, its member links and what it wrote; its seat is left empty. Refused
+    while the team's room is under way."""
+    await services.edits.delete_team(principal, team_id=team_id, setup_version=setup_version)
+    return SetupEdited(setup_version=setup_version + 1)
+
+
+@router.post("/teams/{team_id}/move")
+async def move_team(
+    team_id: str, body: TeamMove, principal: PrincipalDep, services: ServicesDep
+) -> SetupEdited:
+    """Seat a team in a room (a taken seat's team changes places with it), or take it
+    out of every room; only between rooms that have not started. Its member links
+    lead to the new room from now on."""
+    await services.edits.move_team(
+        principal,
+        team_id=team_id,
+        setup_version=body.setup_version,
+        to=SeatMove(body.room_id, body.seat, body.role),
+    )
+    return SetupEdited(setup_version=body.setup_version + 1)
+
+
+@router.post("/rooms/{room_id}/seats")
+async def order_seats(
+    room_id: str, body: SeatOrder, principal: PrincipalDep, services: ServicesDep
+) -> SetupEdited:
+    """Put the room's teams in a new seat order (who presents first), before it starts;
+    the room's moderator may too."""
+    await services.edits.order_seats(
+        principal, room_id=room_id, setup_version=body.setup_version, team_ids=body.team_ids
+    )
+    return SetupEdited(setup_version=body.setup_version + 1)
+
+
+@router.patch("/rooms/{room_id}")
+async def edit_room(
+    room_id: str, body: RoomEdit, principal: PrincipalDep, services: ServicesDep
+) -> SetupEdited:
+    """Relabel a room, name its video-call room, set its video link or moderator's name
+    (only the fields given); any time."""
+    changes = body.model_dump(include=body.model_fields_set - {"setup_version"})
+    await services.edits.edit_room(
+        principal, room_id=room_id, setup_version=body.setup_version, changes=changes
+    )
+    return SetupEdited(setup_version=body.setup_version + 1)
+
+
+@router.delete("/rooms/{room_id}")
+async def delete_room(
+    room_id: str, setup_version: SeenVersion, principal: PrincipalDep, services: ServicesDep
+) -> SetupEdited:
+    """Delete a room that has not started: its teams are left unseated (their links stay
+    theirs); its moderator and observer links go with it."""
+    await services.edits.delete_room(principal, room_id=room_id, setup_version=setup_version)
+    return SetupEdited(setup_version=setup_version + 1)
