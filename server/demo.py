@@ -126,7 +126,7 @@ async def create_demo(services: Services) -> DemoLinks:
     added = await services.setup.add_teams(
         uber, [TeamCreate.model_validate(team) for team in DEMO_TEAMS]
     )
-    rooms, _ = await services.setup.auto_pair(uber, by="tags")
+    rooms = (await services.setup.auto_pair(uber, by="tags", odd_team="join")).rooms
     second_uber = await services.links.create(uber, role="uber", label="Uber moderator 2")
     moderators, members, observers = [], [], []
     teams = {team.id: team for team in added}

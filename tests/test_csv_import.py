@@ -63,6 +63,56 @@ async def test_import_over_rest_is_all_or_nothing(tmp_path: Path) -> None:
             imported = await http.post(
                 "/api/teams/import", content=GOOD, headers={"Content-Type": "text/csv"}
             )
-            assert imported.status_code == 201
-            assert [team["name"] for team in imported.json()] == ["Riverside", "Hillcrest"]
+            assert imported.status_code == 200
+            assert [team["name"] for team in imported.json()["added"]] == [
+                "Riverside",
+                "Hillcrest",
+            ]
             assert len((await http.get("/api/teams")).json()) == before + 2
+
+
+async def test_importing_again_updates_the_teams_it_names_and_never_copies_them(
+    tmp_path: Path,
+) -> None:
+    async with running_server(make_settings(tmp_path / "again.db"), FakeClock()) as server:
+        setup = await set_up_event(server)
+        async with server.http(setup.uber) as http:
+            csv_headers = {"Content-Type": "text/csv"}
+            first = await http.post("/api/teams/import", content=GOOD, headers=csv_headers)
+            assert first.status_code == 200
+            teams = (await http.get("/api/teams")).json()
+            # The same file again: nothing new. A changed stage and a renamed-in-case team
+            # ("RIVERSIDE", "state a lea") update the teams they name; a new one is added.
+            same = await http.post("/api/teams/import", content=GOOD, headers=csv_headers)
+            assert same.json()["added"] == []
+            assert same.json()["updated"] == []
+            assert len(same.json()["unchanged"]) == 2
+            changed = (
+                "name,organisation,stage\n"
+                "RIVERSIDE,state a lea,full implementation\n"
+                "Lakeview,State C LEA,early\n"
+            )
+            again = await http.post("/api/teams/import", content=changed, headers=csv_headers)
+            assert again.status_code == 200, again.text
+            assert [team["name"] for team in again.json()["added"]] == ["Lakeview"]
+            (updated,) = again.json()["updated"]
+            assert updated["name"] == "Riverside"  # the team keeps its own spelling
+            assert updated["stage"] == "full implementation"
+            assert updated["challenge"] == "Mentors pulled away"  # a column not in the file
+            after = (await http.get("/api/teams")).json()
+            assert len(after) == len(teams) + 1
+            names = [(team["name"].lower(), team["organisation"].lower()) for team in after]
+            assert len(names) == len(set(names))
+            twice = await http.post(
+                "/api/teams/import",
+                content="name,organisation\nOakdale,X\noakdale ,x\n",
+                headers=csv_headers,
+            )
+            assert twice.status_code == 422
+            assert "Oakdale (X) (entries 1 and 2)" in twice.json()["error"]["message"]
+            by_hand = await http.post(
+                "/api/teams", json={"name": "Hillcrest", "organisation": "State B LEA"}
+            )
+            assert by_hand.status_code == 409
+            assert "edit the team instead" in by_hand.json()["error"]["message"]
+            assert len((await http.get("/api/teams")).json()) == len(after)

@@ -8,40 +8,21 @@ refused. A video link is http or https, nothing else.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     Strict,
-    StringConstraints,
     model_validator,
 )
 from sqlmodel import AutoString
 from sqlmodel import Field as ColumnField
 
-from server.api.schemas import Body, Version, whole_number
+from server.api.schemas import Body, Version, VideoUrl, whole_number
 from server.fields import refuse_nul
 from server.wire.team import TeamFields
-
-
-def _web_link(value: str) -> str:
-    if value:
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            raise ValueError("a video link starts with http:// or https:// and names a host")
-    return value
-
-
-VideoUrl = Annotated[
-    str,
-    StringConstraints(max_length=500, pattern=r"^(https?://[^\s/?#]+[^\s]*)?$"),
-    AfterValidator(_web_link),
-]
-"""A video-call room's link (http or https), or "" for none."""
 
 Seat = Annotated[int, Strict(), Field(ge=1, le=20), BeforeValidator(whole_number)]
 
@@ -49,7 +30,10 @@ Seat = Annotated[int, Strict(), Field(ge=1, le=20), BeforeValidator(whole_number
 class TeamEdit(TeamFields):
     """Some of a team's fields: only those given change."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    # At least one field to change besides the version (the service says so too).
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid", json_schema_extra={"minProperties": 2}
+    )
 
     setup_version: Version
     name: str = ColumnField("", min_length=1, max_length=120, sa_type=AutoString)
@@ -85,6 +69,8 @@ class SeatOrder(Body):
 
 class RoomEdit(Body):
     """Some of a room's fields: only those given change."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 2})
 
     setup_version: Version
     label: str = Field("", min_length=1, max_length=80)

@@ -7,8 +7,10 @@ are epoch milliseconds, like on the websocket. Unknown fields are refused.
 from __future__ import annotations
 
 from typing import Annotated, Generic, Literal, TypeVar, get_args
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -17,6 +19,7 @@ from pydantic import (
     Strict,
     StrictBool,
     StrictFloat,
+    StringConstraints,
     model_validator,
 )
 
@@ -30,6 +33,7 @@ from server.wire.messages import (
     FitResult,
     RoomAction,
 )
+from server.wire.team import TeamOut
 
 T = TypeVar("T")
 
@@ -56,6 +60,22 @@ MinimumSeconds = Annotated[int, Strict(), Field(ge=0, le=600), BeforeValidator(w
 RoundIndex = Annotated[int, Strict(), Field(ge=0, le=19), BeforeValidator(whole_number)]
 Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 """An ISO 8601 date-time with a time zone; a bare number is refused, as the schema says."""
+
+
+def _web_link(value: str) -> str:
+    if value:
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise ValueError("a video link starts with http:// or https:// and names a host")
+    return value
+
+
+VideoUrl = Annotated[
+    str,
+    StringConstraints(max_length=500, pattern=r"^(https?://[^\s/?#]+[^\s]*)?$"),
+    AfterValidator(_web_link),
+]
+"""A video-call room's link (http or https), or "" for none."""
 
 
 class Body(BaseModel):
@@ -86,11 +106,18 @@ class RoomCreate(Body):
     )
     label: str | None = Field(None, max_length=80)
     video_room: str = Field("", max_length=80, examples=["Breakout 3"])
+    video_url: VideoUrl = Field("", examples=["https://zoom.example/j/123456"])
     moderator_name: str = Field("", max_length=120)
 
 
 class PairRequest(Body):
     by: Literal["tags", "stage", "both"] = "both"
+    odd_team: Literal["join", "observe"] | None = Field(
+        None,
+        description="Where an odd team goes: 'join' (a three-team room in which it joins "
+        "the inquiry) or 'observe' (it sits in a room as observers). Needed when the "
+        "teams to pair are odd in number",
+    )
 
 
 class _LinkCreate(Body):
@@ -375,7 +402,19 @@ class RoomOut(BaseModel):
 
 class PairResult(BaseModel):
     rooms: list[RoomOut]
-    unpaired_team_ids: list[str]
+    unpaired_team_ids: list[str] = Field(
+        description="Teams that could not be placed (only copies of one another were left)"
+    )
+    odd_team_id: str | None = Field(None, description="The odd team, seated as ``odd_team`` asked")
+
+
+class ImportResult(BaseModel):
+    """What an import did: teams added, teams updated with the file's columns, and teams
+    the file named again with nothing new."""
+
+    added: list[TeamOut]
+    updated: list[TeamOut]
+    unchanged: list[TeamOut]
 
 
 class ErrorDetail(BaseModel):

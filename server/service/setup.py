@@ -9,26 +9,33 @@ Rules:
   team sits in at most one room: the seat table's unique constraint refuses
   a second seat even when two uber moderators seat the same team at once
   (the loser is judged again and told which room the team is in).
-- Automatic pairing groups teams that share topic tags or their stage of
-  implementation (seed 000: "matched based on challenge/problem of practice or
-  stage of implementation"): the best-matched pairs first, greedily; teams
-  left over are reported, to be placed by hand.
+- An event never holds two teams of one identity (name and organisation,
+  ``server.domain.team_identity``): adding one is refused, and importing a
+  CSV again updates the teams it names instead of adding copies. Adds and
+  imports are compare-and-sets on the setup version, so two at once cannot
+  both add the same team.
+- Automatic pairing is ``server.domain.pairing``'s: never a team with a copy
+  of itself, and an odd team placed as the caller chooses.
 - The event's first uber link is made with it (``server.service.links`` makes
   every other link).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from itertools import combinations
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import Principal
+from server.domain.pairing import OddTeam, PairBy, pair_teams
+from server.domain.protocol import Protocol
 from server.domain.records import Event, Room, Team
+from server.domain.seating import extra_roles
 from server.domain.state import RunState
+from server.domain.team_identity import describe, identity, team_key
 from server.errors import BadRequest, Conflict, NotFound
 from server.protocols import ProtocolLibrary
 from server.service.csv_import import parse_teams_csv
@@ -38,34 +45,23 @@ from server.service.write_path import WritePath
 from server.store import crud
 from server.wire.team import TeamCreate
 
-PairBy = Literal["tags", "stage", "both"]
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import did: teams added, teams updated (named by an earlier import or by
+    hand), and teams named again with nothing new."""
+
+    added: list[Team]
+    updated: list[Team]
+    unchanged: list[Team]
 
 
-def match_score(a: Team, b: Team, by: PairBy) -> int:
-    shared_tags = len({t.lower() for t in a.tags} & {t.lower() for t in b.tags})
-    same_stage = int(bool(a.stage) and a.stage.lower() == b.stage.lower())
-    if by == "tags":
-        return shared_tags * 10 + same_stage
-    if by == "stage":
-        return same_stage * 10 + shared_tags
-    return shared_tags + same_stage
-
-
-def pair_teams(teams: Sequence[Team], by: PairBy) -> tuple[list[tuple[Team, Team]], list[Team]]:
-    """Greedy best-first pairing; ties keep the teams' order. Returns pairs and leftovers."""
-    order = {team.id: index for index, team in enumerate(teams)}
-    candidates = sorted(
-        combinations(teams, 2),
-        key=lambda pair: (-match_score(pair[0], pair[1], by), order[pair[0].id], order[pair[1].id]),
-    )
-    paired: set[str] = set()
-    pairs: list[tuple[Team, Team]] = []
-    for a, b in candidates:
-        if a.id in paired or b.id in paired:
-            continue
-        pairs.append((a, b))
-        paired.update((a.id, b.id))
-    return pairs, [team for team in teams if team.id not in paired]
+@dataclass(frozen=True, slots=True)
+class Paired:
+    rooms: list[Room]
+    leftovers: list[Team]
+    odd_team: Team | None = None
+    """The odd team seated as a third team (or as observers) in one of ``rooms``."""
 
 
 class EventSetup:
@@ -119,31 +115,109 @@ class EventSetup:
         )
 
     async def add_teams(self, principal: Principal, teams: Sequence[TeamCreate]) -> list[Team]:
-        """Add teams (all or none)."""
+        """Add teams (all or none); a team the event already has is refused by name."""
         principal.require_uber("add teams")
 
         async def attempt(tx: Tx) -> list[Team]:
-            added = await crud.add_teams(
-                tx.session,
-                event_id=principal.event_id,
-                teams=[team.model_dump() for team in teams],
-            )
-            tx.log(
-                principal.event_id,
-                None,
-                principal.actor,
-                "setup.add_teams",
-                detail={"team_ids": [team.id for team in added]},
-            )
-            tx.setup_changed(principal.event_id)
+            event, existing = await self._teams_now(tx, principal.event_id)
+            known = {identity(team): team for team in existing}
+            copies = [
+                describe(team.name, team.organisation)
+                for team in teams
+                if team_key(team.name, team.organisation) in known
+            ]
+            if copies:
+                raise Conflict(
+                    f"the event already has {', '.join(copies)}: edit the team instead of "
+                    "adding it again",
+                    field="name",
+                )
+            _refuse_twice_named(teams)
+            added = await self._insert(tx, principal, teams)
+            tx.setup_changed(principal.event_id, seen=event.setup_version)
             return added
 
         return await self.writes.run(attempt, what="the teams")
 
-    async def import_teams(self, principal: Principal, *, csv_text: str) -> list[Team]:
-        """Add every team of a CSV file, or none if any row is wrong."""
+    async def import_teams(self, principal: Principal, *, csv_text: str) -> Imported:
+        """Add the CSV's new teams and update the ones the event has (matched by name and
+        organisation; only the file's columns change): all or nothing, never a copy."""
         principal.require_uber("import teams")
-        return await self.add_teams(principal, parse_teams_csv(csv_text))
+        rows = parse_teams_csv(csv_text)
+        _refuse_twice_named(rows)
+
+        async def attempt(tx: Tx) -> Imported:
+            event, existing = await self._teams_now(tx, principal.event_id)
+            by_identity: dict[tuple[str, str], list[Team]] = {}
+            for team in existing:
+                by_identity.setdefault(identity(team), []).append(team)
+            new: list[TeamCreate] = []
+            updated: list[Team] = []
+            unchanged: list[Team] = []
+            ambiguous: list[str] = []
+            for row in rows:
+                matches = by_identity.get(team_key(row.name, row.organisation), [])
+                if not matches:
+                    new.append(row)
+                    continue
+                if len(matches) > 1:
+                    ambiguous.append(f"{describe(row.name, row.organisation)} ({len(matches)})")
+                    continue
+                (team,) = matches
+                given = row.model_dump(include=row.model_fields_set - {"name", "organisation"})
+                changes = {
+                    name: value
+                    for name, value in given.items()
+                    if (tuple(value) if isinstance(value, list) else value) != getattr(team, name)
+                }
+                if not changes:
+                    unchanged.append(team)
+                    continue
+                await crud.update_team(tx.session, team_id=team.id, values=changes)
+                updated.append(team_with(team, changes))
+            if ambiguous:
+                raise Conflict(
+                    "nothing imported: the event holds more than one team named "
+                    f"{'; '.join(ambiguous)}; delete the copies first, then import again",
+                    field="csv",
+                )
+            added = await self._insert(tx, principal, new) if new else []
+            if updated:
+                tx.log(
+                    principal.event_id,
+                    None,
+                    principal.actor,
+                    "setup.update_teams",
+                    detail={"team_ids": [team.id for team in updated]},
+                )
+            if added or updated:
+                tx.setup_changed(principal.event_id, seen=event.setup_version)
+            return Imported(added, updated, unchanged)
+
+        return await self.writes.run(attempt, what="the teams")
+
+    @staticmethod
+    async def _teams_now(tx: Tx, event_id: str) -> tuple[Event, list[Team]]:
+        event = await crud.get_event(tx.session, event_id=event_id)
+        if event is None:
+            raise NotFound(f"no event with id {event_id!r}")
+        return event, await crud.list_teams(tx.session, event_id=event_id)
+
+    @staticmethod
+    async def _insert(tx: Tx, principal: Principal, teams: Sequence[TeamCreate]) -> list[Team]:
+        added = await crud.add_teams(
+            tx.session,
+            event_id=principal.event_id,
+            teams=[team.model_dump() for team in teams],
+        )
+        tx.log(
+            principal.event_id,
+            None,
+            principal.actor,
+            "setup.add_teams",
+            detail={"team_ids": [team.id for team in added]},
+        )
+        return added
 
     async def create_room(
         self,
@@ -153,6 +227,7 @@ class EventSetup:
         label: str | None = None,
         video_room: str = "",
         moderator_name: str = "",
+        video_url: str = "",
     ) -> Room:
         principal.require_uber("create rooms")
 
@@ -164,6 +239,7 @@ class EventSetup:
                 label=label,
                 video_room=video_room,
                 moderator_name=moderator_name,
+                video_url=video_url,
             )
             tx.log(
                 principal.event_id,
@@ -187,13 +263,15 @@ class EventSetup:
         video_room: str,
         moderator_name: str,
         position: int | None = None,
+        fixed_roles: Sequence[str] = (),
+        video_url: str = "",
     ) -> Room:
         event = await crud.get_event(tx.session, event_id=event_id)
         if event is None:
             raise NotFound(f"no event with id {event_id!r}")
         protocol = self.protocols.get(event.protocol_id)
         seats = protocol.room.seats
-        if len(team_ids) != seats:
+        if len(team_ids) - sum(1 for role in fixed_roles[seats:] if role) != seats:
             # The event's protocol decides the seats: a conflict with the event, not a
             # malformed request.
             raise Conflict(
@@ -215,7 +293,7 @@ class EventSetup:
                     f"{team.name} is already in {seated[team_id]}", field=f"team_ids[{index}]"
                 )
         if position is None:
-            position = await crud.room_count(tx.session, event_id=event_id) + 1
+            position = await crud.last_room_position(tx.session, event_id=event_id) + 1
         try:
             return await crud.create_room(
                 tx.session,
@@ -226,19 +304,22 @@ class EventSetup:
                 position=position,
                 video_room=video_room,
                 moderator_name=moderator_name,
+                fixed_roles=fixed_roles,
+                video_url=video_url,
             )
         except IntegrityError:
             # Another uber moderator seated one of these teams meanwhile: judge again.
             raise LostRace("a seat") from None
 
-    async def auto_pair(self, principal: Principal, *, by: PairBy) -> tuple[list[Room], list[Team]]:
-        """Pair every team not yet in a room; returns the new rooms and the teams left over."""
+    async def auto_pair(
+        self, principal: Principal, *, by: PairBy, odd_team: OddTeam | None = None
+    ) -> Paired:
+        """Pair every team not yet in a room; an odd team joins a room as ``odd_team`` says
+        (a third team in the inquiry, or observers); with no choice it is refused."""
         principal.require_uber("pair teams")
 
-        async def attempt(tx: Tx) -> tuple[list[Room], list[Team]]:
-            event = await crud.get_event(tx.session, event_id=principal.event_id)
-            if event is None:
-                raise NotFound(f"no event with id {principal.event_id!r}")
+        async def attempt(tx: Tx) -> Paired:
+            event, teams = await self._teams_now(tx, principal.event_id)
             protocol = self.protocols.get(event.protocol_id)
             if protocol.room.seats != 2:
                 raise Conflict(
@@ -247,36 +328,93 @@ class EventSetup:
                     field="by",
                 )
             seated = await crud.seated_team_ids(tx.session, event_id=principal.event_id)
-            free = [
-                team
-                for team in await crud.list_teams(tx.session, event_id=principal.event_id)
-                if team.id not in seated
-            ]
-            pairs, leftovers = pair_teams(free, by)
-            first = await crud.room_count(tx.session, event_id=principal.event_id) + 1
-            rooms = [
-                await self._create_room(
-                    tx,
-                    principal.event_id,
-                    team_ids=[a.id, b.id],
-                    label=None,
-                    video_room="",
-                    moderator_name="",
-                    position=first + index,
+            free = [team for team in teams if team.id not in seated]
+            pairing = pair_teams(free, by, odd_team)
+            odd_role = self._odd_role(protocol, odd_team)
+            if odd_team is None and len(pairing.leftovers) % 2 == 1 and pairing.pairs:
+                odd = pairing.leftovers[-1]
+                raise Conflict(
+                    f"{len(free)} teams make {len(pairing.pairs)} pairs and leave {odd.name} "
+                    "over: choose odd_team 'join' (a three-team room in which it joins the "
+                    "inquiry) or 'observe' (it sits in a room as observers)",
+                    field="odd_team",
                 )
-                for index, (a, b) in enumerate(pairs)
-            ]
+            first = await crud.last_room_position(tx.session, event_id=principal.event_id) + 1
+            rooms = []
+            for index, (a, b) in enumerate(pairing.pairs):
+                team_ids = [a.id, b.id]
+                fixed: list[str] = []
+                if pairing.extra is not None and pairing.extra[1] == index:
+                    team_ids.append(pairing.extra[0].id)
+                    fixed = ["", "", odd_role]
+                rooms.append(
+                    await self._create_room(
+                        tx,
+                        principal.event_id,
+                        team_ids=team_ids,
+                        fixed_roles=fixed,
+                        label=None,
+                        video_room="",
+                        moderator_name="",
+                        position=first + index,
+                    )
+                )
             tx.log(
                 principal.event_id,
                 None,
                 principal.actor,
                 "setup.pair",
-                detail={"by": by, "room_ids": [room.id for room in rooms]},
+                detail={
+                    "by": by,
+                    "room_ids": [room.id for room in rooms],
+                    "odd_team": odd_team,
+                    "odd_team_id": pairing.extra[0].id if pairing.extra else None,
+                },
             )
-            tx.setup_changed(principal.event_id)
-            return rooms, leftovers
+            tx.setup_changed(principal.event_id, seen=event.setup_version)
+            return Paired(rooms, pairing.leftovers, pairing.extra[0] if pairing.extra else None)
 
         return await self.writes.run(attempt, what="the rooms")
+
+    @staticmethod
+    def _odd_role(protocol: Protocol, odd_team: OddTeam | None) -> str:
+        """The role an odd team keeps: the inquiry it joins, or the protocol's observers."""
+        roles = extra_roles(protocol)
+        if odd_team == "observe":
+            if protocol.room.others is None:
+                raise Conflict(
+                    f"{protocol.title} has no role for observers: choose odd_team 'join'",
+                    field="odd_team",
+                )
+            return protocol.room.others
+        joining = [role for role in roles if role != protocol.room.others]
+        return joining[0] if joining else roles[0] if roles else ""
+
+
+def team_with(team: Team, changes: Mapping[str, Any]) -> Team:
+    """The team record after an edit of some of its fields (lists become tuples)."""
+    fields: dict[str, Any] = {
+        name: tuple(value) if isinstance(value, list) else value for name, value in changes.items()
+    }
+    return replace(team, **fields)
+
+
+def _refuse_twice_named(teams: Sequence[TeamCreate]) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    twice: list[str] = []
+    for index, team in enumerate(teams):
+        key = team_key(team.name, team.organisation)
+        if key in seen:
+            first = teams[seen[key]]
+            twice.append(
+                f"{describe(first.name, first.organisation)} (entries {seen[key] + 1} and "
+                f"{index + 1})"
+            )
+        seen.setdefault(key, index)
+    if twice:
+        raise BadRequest(
+            f"nothing added: the same team is named twice: {'; '.join(twice)}", field="name"
+        )
 
 
 ZOOM_COLUMNS = ("Pre-assign Room Name", "Email Address")

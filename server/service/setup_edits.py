@@ -21,7 +21,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from server.access import Principal
@@ -31,6 +31,7 @@ from server.domain.state import RunState, Status
 from server.domain.team_identity import describe, identity, team_key
 from server.errors import BadRequest, Conflict, NotFound
 from server.protocols import ProtocolLibrary
+from server.service.setup import team_with
 from server.service.tx import Tx
 from server.service.write_path import WritePath
 from server.store import crud
@@ -93,18 +94,33 @@ class SetupEdits:
 
     # -- reading and checking ----------------------------------------------------------------
 
-    async def _current(self, tx: Tx, principal: Principal, seen: int) -> _Current:
+    async def _current(
+        self,
+        tx: Tx,
+        principal: Principal,
+        seen: int,
+        *,
+        team_id: str | None = None,
+        room_id: str | None = None,
+    ) -> _Current:
+        """The setup as it is; what the edit names must exist (404), and only then must
+        the author have seen this very version (409 ``setup.stale``)."""
         loaded = await tx.load_event(principal.event_id)
         event = loaded.events[principal.event_id]
-        if event.setup_version != seen:
-            raise stale(seen, event.setup_version)
         setup = await tx.setups.get(tx.session, event)
-        return _Current(
+        current = _Current(
             event=event,
             rooms=dict(setup.rooms),
             states={stored.room.id: stored.state for stored in loaded.rooms},
             teams=dict(setup.teams),
         )
+        if team_id is not None:
+            self._team(current, team_id)
+        if room_id is not None:
+            self._room(current, room_id)
+        if event.setup_version != seen:
+            raise stale(seen, event.setup_version)
+        return current
 
     def _require_not_started(self, current: _Current, room: Room, what: str) -> None:
         state = current.states[room.id]
@@ -143,7 +159,7 @@ class SetupEdits:
             raise BadRequest("nothing to change: name at least one field", field="body")
 
         async def attempt(tx: Tx) -> Team:
-            current = await self._current(tx, principal, setup_version)
+            current = await self._current(tx, principal, setup_version, team_id=team_id)
             team = self._team(current, team_id)
             edited = {**_fields(team), **changes}
             key = team_key(edited["name"], edited["organisation"])
@@ -168,11 +184,7 @@ class SetupEdits:
                 detail={"team_id": team_id, "fields": sorted(changes)},
             )
             tx.setup_changed(principal.event_id, seen=setup_version)
-            edited_fields: dict[str, Any] = {
-                name: tuple(value) if isinstance(value, list) else value
-                for name, value in changes.items()
-            }
-            return replace(team, **edited_fields)
+            return team_with(team, changes)
 
         return await self.writes.run(attempt, what="the team")
 
@@ -181,7 +193,7 @@ class SetupEdits:
         principal.require_uber("delete teams")
 
         async def attempt(tx: Tx) -> Team:
-            current = await self._current(tx, principal, setup_version)
+            current = await self._current(tx, principal, setup_version, team_id=team_id)
             team = self._team(current, team_id)
             seated = current.seat_of(team_id)
             room_id = None
@@ -223,7 +235,7 @@ class SetupEdits:
         principal.require_uber("move teams")
 
         async def attempt(tx: Tx) -> None:
-            current = await self._current(tx, principal, setup_version)
+            current = await self._current(tx, principal, setup_version, team_id=team_id)
             team = self._team(current, team_id)
             dealt = _Deal(current)
             origin = current.seat_of(team_id)
@@ -234,7 +246,13 @@ class SetupEdits:
                     raise Conflict(f"{team.name} is not in a room", field="room_id")
                 dealt.take(origin[0].id, origin[1])
             else:
-                target = self._room(current, to.room_id)
+                target = current.rooms.get(to.room_id)
+                if target is None:
+                    # The path names the team; a room the body names and the event lacks
+                    # makes the request one that cannot be carried out (422, not 404).
+                    raise BadRequest(
+                        f"no room with id {to.room_id!r} in this event", field="room_id"
+                    )
                 self._require_not_started(current, target, "teams move")
                 self._move(current, dealt, team, origin, target, to)
             await self._write_deal(tx, principal, current, dealt)
@@ -318,7 +336,7 @@ class SetupEdits:
             principal.require_room_control(room_id)
 
         async def attempt(tx: Tx) -> None:
-            current = await self._current(tx, principal, setup_version)
+            current = await self._current(tx, principal, setup_version, room_id=room_id)
             room = self._room(current, room_id)
             self._require_not_started(current, room, "seats are ordered")
             protocol = self.protocols.get(current.states[room_id].protocol_id)
@@ -369,8 +387,7 @@ class SetupEdits:
             raise BadRequest("nothing to change: name at least one field", field="body")
 
         async def attempt(tx: Tx) -> None:
-            current = await self._current(tx, principal, setup_version)
-            self._room(current, room_id)
+            await self._current(tx, principal, setup_version, room_id=room_id)
             await crud.update_room(tx.session, room_id=room_id, values=dict(changes))
             tx.log(
                 principal.event_id,
@@ -389,7 +406,7 @@ class SetupEdits:
         principal.require_uber("delete rooms")
 
         async def attempt(tx: Tx) -> Room:
-            current = await self._current(tx, principal, setup_version)
+            current = await self._current(tx, principal, setup_version, room_id=room_id)
             room = self._room(current, room_id)
             self._require_not_started(current, room, "rooms can be deleted")
             own_links = await crud.room_link_ids(tx.session, room_id=room_id)

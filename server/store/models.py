@@ -61,7 +61,7 @@ def enum_column(kind: type[enum.StrEnum], name: str, **kwargs: Any) -> Column[An
 
 
 def new_id() -> str:
-    return secrets.token_hex(6)
+    return secrets.token_hex(6)  # server.api.record_ids.RECORD_ID_PATTERN
 
 
 class EventRow(SQLModel, table=True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.domain.protocol import Protocol
+from server.domain.seating import extra_roles
 
 
 def seat_label(protocol: Protocol, seat_index: int) -> str:
@@ -59,6 +60,7 @@ def timeline(protocol: Protocol) -> dict[str, Any]:
         "notes": protocol.notes,
         "roles": [role.model_dump() for role in protocol.roles],
         "room": protocol.room.model_dump(),
+        "extra_roles": list(extra_roles(protocol)),
         "rotation": protocol.rounds.rotation,
         "between_rounds": protocol.rounds.between,
         "warning_seconds": protocol.warning_seconds,

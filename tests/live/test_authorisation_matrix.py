@@ -86,8 +86,14 @@ GET  /api/ws/schema                     200  200  200  200  200  200  200  200  
 POST /api/events                        401  401  201  401  401  401  401  401  401  401  401  401
 GET  /api/me                            401  401  401  200  200  200  200  200  200  200  401R 401E
 POST /api/teams                         401  401  401  403  403  403  403  403  201  201  401R 401E
-POST /api/teams/import                  401  401  401  403  403  403  403  403  201  201  401R 401E
+POST /api/teams/import                  401  401  401  403  403  403  403  403  200  200  401R 401E
 GET  /api/teams                         401  401  401  403  403  403  403  403  200  200  401R 401E
+PATCH /api/teams/{team_id}              401  401  401  403  403  403  403  403  200  404  401R 401E
+DELETE /api/teams/{team_id}             401  401  401  403  403  403  403  403  200  404  401R 401E
+POST /api/teams/{team_id}/move          401  401  401  403  403  403  403  403  200  404  401R 401E
+POST /api/rooms/{room_id}/seats         401  401  401  403  403  403  403  200  200  404  401R 401E
+PATCH /api/rooms/{room_id}              401  401  401  403  403  403  403  403  200  404  401R 401E
+DELETE /api/rooms/{room_id}             401  401  401  403  403  403  403  403  200  404  401R 401E
 POST /api/rooms                         401  401  401  403  403  403  403  403  201  404  401R 401E
 POST /api/rooms/pair                    401  401  401  403  403  403  403  403  201  201  401R 401E
 GET  /api/rooms/zoom.csv                401  401  401  403  403  403  403  403  200  200  401R 401E
@@ -245,6 +251,10 @@ class World:
     room2: str
     free_teams: tuple[str, str]
     """Two teams of A in no room (for creating and pairing rooms)."""
+    room1_teams: tuple[str, str]
+    """Room 1's teams in seat order."""
+    setup_version: int
+    """Event A's setup version once built (what a setup edit says it saw)."""
     spare_link: str
     """A live observer link of room 2 (for revoking and rotating one link)."""
     second_uber: str
@@ -365,6 +375,8 @@ async def build_world(server: LiveServer, state: State) -> World:
         room1=room1.id,
         room2=room2.id,
         free_teams=(ids[4], ids[5]),
+        room1_teams=(ids[0], ids[1]),
+        setup_version=(await services.snapshots.snapshot(uber)).event.setup_version,
         spare_link=spare,
         second_uber=second_uber,
         help_id=asked.id,
@@ -496,6 +508,7 @@ class Rest:
     body: Callable[[World], object] | None = None
     csv: str | None = None
     ids: Callable[[World], dict[str, str]] | None = None
+    query: Callable[[World], dict[str, str | int]] | None = None
     state: State = "setup"
     changes: bool = True
     """Whether an allowed call changes what is stored."""
@@ -570,6 +583,38 @@ REST_CALLS: dict[str, Rest] = {
         }
     ),
     "POST /api/rooms/pair": Rest(body=lambda _: {"by": "tags"}),
+    "PATCH /api/teams/{team_id}": Rest(
+        ids=lambda w: {"team_id": w.free_teams[0]},
+        body=lambda w: {"setup_version": w.setup_version, "stage": "full implementation"},
+    ),
+    "DELETE /api/teams/{team_id}": Rest(
+        ids=lambda w: {"team_id": w.free_teams[0]},
+        query=lambda w: {"setup_version": w.setup_version},
+    ),
+    "POST /api/teams/{team_id}/move": Rest(
+        ids=lambda w: {"team_id": w.free_teams[0]},
+        body=lambda w: {
+            "setup_version": w.setup_version,
+            "room_id": w.room1,
+            "seat": 3,
+            "role": "observer",
+        },
+    ),
+    "POST /api/rooms/{room_id}/seats": Rest(
+        ids=room_1,
+        body=lambda w: {"setup_version": w.setup_version, "team_ids": list(w.room1_teams[::-1])},
+    ),
+    "PATCH /api/rooms/{room_id}": Rest(
+        ids=room_1,
+        body=lambda w: {
+            "setup_version": w.setup_version,
+            "label": "Blue room",
+            "video_url": "https://meet.example/blue",
+        },
+    ),
+    "DELETE /api/rooms/{room_id}": Rest(
+        ids=lambda w: {"room_id": w.room2}, query=lambda w: {"setup_version": w.setup_version}
+    ),
     "GET /api/rooms/zoom.csv": Rest(changes=False),
     "GET /api/links": Rest(changes=False),
     "POST /api/links": Rest(
@@ -646,7 +691,7 @@ def rest_caller(http: httpx.AsyncClient) -> Perform:
         call = REST_CALLS[row]
         method, path = operation_of(row).split(" ")
         headers = credentials(world, principal)
-        params = {}
+        params: dict[str, str | int] = dict(call.query(world)) if call.query else {}
         if principal == "admn" and path.startswith(
             ("/api/links", "/api/event/delete", "/api/report")
         ):

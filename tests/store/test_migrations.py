@@ -431,6 +431,7 @@ async def _assert_event_kept(
             video_room=room.video_room,
             moderator_name=room.moderator_name,
             team_ids=room.team_ids,
+            fixed_roles=("",) * len(room.team_ids),  # every seat follows the rotation
         )
         for room_id, room in rooms.items()
     }

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from server.api.deps import PrincipalDep, ServicesDep
 from server.api.edit_schemas import RoomEdit, SeatOrder, SetupEdited, TeamEdit, TeamMove
+from server.api.record_ids import RoomId, TeamId
 from server.api.rest.setup import team_out
 from server.api.schemas import ERROR_RESPONSES
 from server.service.setup_edits import SeatMove
@@ -22,9 +23,9 @@ SeenVersion = Annotated[
 ]
 
 
-@router.patch("/teams/{team_id}")
+@router.patch("/teams/{team_id:record_id}")
 async def edit_team(
-    team_id: str, body: TeamEdit, principal: PrincipalDep, services: ServicesDep
+    team_id: TeamId, body: TeamEdit, principal: PrincipalDep, services: ServicesDep
 ) -> TeamOut:
     """Change some of a team's fields (only those given); any time."""
     changes = body.model_dump(include=body.model_fields_set - {"setup_version"}, mode="json")
@@ -34,9 +35,9 @@ async def edit_team(
     return team_out(team)
 
 
-@router.delete("/teams/{team_id}")
+@router.delete("/teams/{team_id:record_id}")
 async def delete_team(
-    team_id: str, setup_version: SeenVersion, principal: PrincipalDep, services: ServicesDep
+    team_id: TeamId, setup_version: SeenVersion, principal: PrincipalDep, services: ServicesDep
 ) -> SetupEdited:
     """Delete a team, its member links and what it wrote; its seat is left empty. Refused
     while the team's room is under way."""
@@ -44,9 +45,9 @@ async def delete_team(
     return SetupEdited(setup_version=setup_version + 1)
 
 
-@router.post("/teams/{team_id}/move")
+@router.post("/teams/{team_id:record_id}/move")
 async def move_team(
-    team_id: str, body: TeamMove, principal: PrincipalDep, services: ServicesDep
+    team_id: TeamId, body: TeamMove, principal: PrincipalDep, services: ServicesDep
 ) -> SetupEdited:
     """Seat a team in a room (a taken seat's team changes places with it), or take it
     out of every room; only between rooms that have not started. Its member links
@@ -60,9 +61,9 @@ async def move_team(
     return SetupEdited(setup_version=body.setup_version + 1)
 
 
-@router.post("/rooms/{room_id}/seats")
+@router.post("/rooms/{room_id:record_id}/seats")
 async def order_seats(
-    room_id: str, body: SeatOrder, principal: PrincipalDep, services: ServicesDep
+    room_id: RoomId, body: SeatOrder, principal: PrincipalDep, services: ServicesDep
 ) -> SetupEdited:
     """Put the room's teams in a new seat order (who presents first), before it starts;
     the room's moderator may too."""
@@ -72,9 +73,9 @@ async def order_seats(
     return SetupEdited(setup_version=body.setup_version + 1)
 
 
-@router.patch("/rooms/{room_id}")
+@router.patch("/rooms/{room_id:record_id}")
 async def edit_room(
-    room_id: str, body: RoomEdit, principal: PrincipalDep, services: ServicesDep
+    room_id: RoomId, body: RoomEdit, principal: PrincipalDep, services: ServicesDep
 ) -> SetupEdited:
     """Relabel a room, name its video-call room, set its video link or moderator's name
     (only the fields given); any time."""
@@ -85,9 +86,9 @@ async def edit_room(
     return SetupEdited(setup_version=body.setup_version + 1)
 
 
-@router.delete("/rooms/{room_id}")
+@router.delete("/rooms/{room_id:record_id}")
 async def delete_room(
-    room_id: str, setup_version: SeenVersion, principal: PrincipalDep, services: ServicesDep
+    room_id: RoomId, setup_version: SeenVersion, principal: PrincipalDep, services: ServicesDep
 ) -> SetupEdited:
     """Delete a room that has not started: its teams are left unseated (their links stay
     theirs); its moderator and observer links go with it."""

@@ -15,6 +15,7 @@ from server.api.schemas import (
     ERROR_RESPONSES,
     EventCreate,
     EventCreated,
+    ImportResult,
     PairRequest,
     PairResult,
     Result,
@@ -67,7 +68,6 @@ async def add_team(body: TeamCreate, principal: PrincipalDep, services: Services
 
 @router.post(
     "/teams/import",
-    status_code=status.HTTP_201_CREATED,
     tags=["setup"],
     openapi_extra={
         "requestBody": {
@@ -78,12 +78,18 @@ async def add_team(body: TeamCreate, principal: PrincipalDep, services: Services
 )
 async def import_teams(
     request: Request, principal: PrincipalDep, services: ServicesDep
-) -> list[TeamOut]:
+) -> ImportResult:
     """Add teams from CSV text (header row: name, organisation, members, challenge, request,
-    stage, tags; members and tags separated by semicolons). Any bad row imports nothing."""
+    stage, tags, emails; lists separated by semicolons). A team the event already has (the
+    same name and organisation) is updated with the file's columns, never added twice. Any
+    bad row imports nothing."""
     text = (await request.body()).decode("utf-8", errors="replace")
-    teams = await services.setup.import_teams(principal, csv_text=text)
-    return [team_out(team) for team in teams]
+    imported = await services.setup.import_teams(principal, csv_text=text)
+    return ImportResult(
+        added=[team_out(team) for team in imported.added],
+        updated=[team_out(team) for team in imported.updated],
+        unchanged=[team_out(team) for team in imported.unchanged],
+    )
 
 
 @router.get("/teams", tags=["setup"])
@@ -125,15 +131,18 @@ async def zoom_assignment(principal: PrincipalDep, services: ServicesDep) -> Pla
 async def pair_rooms(
     body: PairRequest, principal: PrincipalDep, services: ServicesDep
 ) -> Result[PairResult]:
-    """Pair every team not yet in a room, by shared topic tags and/or stage."""
-    rooms, leftovers = await services.setup.auto_pair(principal, by=body.by)
+    """Pair every team not yet in a room, by shared topic tags and/or stage; never a team
+    with a copy of itself. With an odd number of teams, ``odd_team`` says where the odd
+    one goes (409 without it)."""
+    paired = await services.setup.auto_pair(principal, by=body.by, odd_team=body.odd_team)
     return Result(
         detail=PairResult(
             rooms=[
                 RoomOut(id=room.id, label=room.label, team_ids=list(room.team_ids))
-                for room in rooms
+                for room in paired.rooms
             ],
-            unpaired_team_ids=[team.id for team in leftovers],
+            unpaired_team_ids=[team.id for team in paired.leftovers],
+            odd_team_id=paired.odd_team.id if paired.odd_team else None,
         )
     )
 

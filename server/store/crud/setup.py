@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.records import Room, Team
@@ -114,9 +114,11 @@ async def seated_team_ids(session: AsyncSession, *, event_id: str) -> dict[str, 
     return {str(team_id): str(label) for team_id, label in (await session.execute(query)).all()}
 
 
-async def room_count(session: AsyncSession, *, event_id: str) -> int:
-    query = select(ROOM.c.id).where(ROOM.c.event_id == event_id)
-    return len((await session.execute(query)).all())
+async def last_room_position(session: AsyncSession, *, event_id: str) -> int:
+    """The highest position of the event's rooms (0 if none): a new room goes after it,
+    so its default label never repeats one left by a deleted room."""
+    query = select(func.max(ROOM.c.position)).where(ROOM.c.event_id == event_id)
+    return int((await session.execute(query)).scalar() or 0)
 
 
 async def set_moderator_name(session: AsyncSession, *, room_id: str, name: str) -> None:

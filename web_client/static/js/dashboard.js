@@ -5,7 +5,7 @@
 // on every room at one server instant.
 
 import { buildOpenAsks } from "./asks.js";
-import { h, formatClock, formatTime } from "./dom.js";
+import { h, formatClock, formatTime, videoLink } from "./dom.js";
 import { phaseOf, remainingMs, statusText, zoneOf } from "./room_view.js";
 
 const ACCESS_TITLES = { moderator: "moderator", member: "team member", observer: "observer", uber: "uber" };
@@ -40,7 +40,7 @@ export function buildTile(room, context, actions) {
   const tile = h(
     "article",
     { class: "tile", "data-room": room.id, "aria-labelledby": `tile-${room.id}` },
-    h("h2", { id: `tile-${room.id}` }, room.label, room.video_room ? h("span", { class: "muted" }, ` · ${room.video_room}`) : null),
+    h("h2", { id: `tile-${room.id}` }, room.label, room.video_room || room.video_url ? h("span", { class: "muted" }, " · ", videoLink(room)) : null),
     h("p", { class: "muted" }, room.seats.map((seat) => seat.team_name).join(" & ")),
     h("p", {}, h("strong", {}, phase.title), ` · round ${room.round_index + 1}`),
     countdown,

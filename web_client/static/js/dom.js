@@ -16,6 +16,20 @@ export function h(tag, attributes = {}, ...children) {
 }
 
 // mm:ss, counting up past zero; seconds round up so "0:00" appears only at the end.
+// The room's video call: its name, as a link that opens in a new tab when the room has one.
+// Only http and https links are stored (the server refuses anything else).
+export function videoLink(room, { prefix = "" } = {}) {
+  const name = room.video_room || (room.video_url ? "Video call" : "");
+  if (!name) return null;
+  if (!room.video_url) return `${prefix}${name}`;
+  return h(
+    "a",
+    { href: room.video_url, target: "_blank", rel: "noopener noreferrer", class: "video-link" },
+    `${prefix}${name}`,
+    h("span", { class: "visually-hidden" }, " (opens in a new tab)"),
+  );
+}
+
 export function formatClock(ms) {
   const over = ms < 0;
   const total = over ? Math.floor(-ms / 1000) : Math.ceil(ms / 1000);

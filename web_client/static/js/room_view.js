@@ -9,7 +9,7 @@
 //   (a team's role swaps between rounds).
 // - Colour zones: normal, warning (the protocol's last seconds), overtime.
 
-import { h, formatClock, formatMinutes } from "./dom.js";
+import { h, formatClock, formatMinutes, videoLink } from "./dom.js";
 
 export function roleFor(room, you, protocol) {
   if (you.access === "member") {
@@ -109,7 +109,7 @@ export function buildRoomView(room, context) {
       { class: "phase-meta" },
       h("span", {}, `Round ${room.round_index + 1} of ${protocol.rounds.length}`),
       h("span", {}, `Phase ${room.phase_index + 1} of ${protocol.rounds[room.round_index].phases.length}`),
-      room.video_room ? h("span", {}, room.video_room) : null,
+      room.video_room || room.video_url ? h("span", {}, videoLink(room)) : null,
     ),
     h("h1", { class: "phase-title", id: "phase-title" }, phase.title),
     countdown,

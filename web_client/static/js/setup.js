@@ -1,6 +1,7 @@
 // The setup page: teams (by hand or CSV), rooms (paired automatically or by
 // hand), moderators, and every role's join link to copy or print.
-import { h, saveFromServer } from "./dom.js";
+import { LiveConnection } from "./connection.js";
+import { h, saveFromServer, videoLink } from "./dom.js";
 
 const { token } = JSON.parse(document.getElementById("consult-config").textContent);
 const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
@@ -17,7 +18,7 @@ async function api(method, path, body, contentType) {
   const data = await response.json();
   if (!response.ok) {
     const message = data.error?.message ?? data.detail?.map((d) => `${d.loc.slice(1).join(".")}: ${d.msg}`).join("; ");
-    throw new Error(message);
+    throw Object.assign(new Error(message), { code: data.error?.code });
   }
   return data;
 }
@@ -28,36 +29,194 @@ function say(text) {
 
 const list = (text) => text.split(",").map((part) => part.trim()).filter(Boolean);
 
+const roleTitle = (roleId) => snapshot.protocol.roles.find((role) => role.id === roleId)?.title ?? roleId;
+
+// One setup edit: it names the setup version this page shows, so an edit made meanwhile by
+// someone else is refused rather than overwritten; either way the page then shows the setup as it is.
+async function edit(method, path, body, done) {
+  try {
+    await api(method, path, body);
+    say(done);
+  } catch (error) {
+    say(
+      error.code === "setup.stale"
+        ? "Not done: someone changed the setup meanwhile. The page now shows their change: check it, then try again."
+        : `Not done: ${error.message}`,
+    );
+  }
+  await refresh();
+}
+
+const seen = () => snapshot.event.setup_version;
+const byId = (path) => `${path}?setup_version=${seen()}`;
+
+// A small form in a modal dialog; resolves with its values, or null when cancelled.
+function askInDialog(title, fields) {
+  const dialog = document.getElementById("edit-dialog");
+  document.getElementById("edit-dialog-title").textContent = title;
+  const inputs = fields.map((field) => {
+    const attributes = { name: field.name, value: field.value ?? "", maxlength: field.max, required: field.required, type: field.type ?? "text", placeholder: field.placeholder };
+    const control = field.rows ? h("textarea", { name: field.name, rows: field.rows, maxlength: field.max }, field.value ?? "") : h("input", attributes);
+    return h("label", { class: field.rows ? "wide" : "" }, field.label, control);
+  });
+  document.getElementById("edit-dialog-fields").replaceChildren(...inputs);
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      "close",
+      () => resolve(dialog.returnValue === "ok" ? Object.fromEntries(new FormData(document.getElementById("edit-dialog-form"))) : null),
+      { once: true },
+    );
+    dialog.returnValue = "";
+    dialog.showModal();
+    inputs[0]?.querySelector("input, textarea")?.focus();
+  });
+}
+
+// An edit names the setup version shown when its dialog opened: a change made by someone
+// else while the dialog was open is not overwritten.
+async function editTeam(team) {
+  const version = seen();
+  const values = await askInDialog(`Edit ${team.name}`, [
+    { name: "name", label: "Team name", value: team.name, max: 120, required: true },
+    { name: "organisation", label: "Organisation", value: team.organisation, max: 200 },
+    { name: "members", label: "Members (comma separated)", value: team.members.join(", ") },
+    { name: "emails", label: "Members' e-mail addresses (comma separated)", value: team.emails.join(", ") },
+    { name: "stage", label: "Stage of implementation", value: team.stage, max: 80 },
+    { name: "tags", label: "Topic tags (comma separated)", value: team.tags.join(", ") },
+    { name: "challenge", label: "Implementation challenge", value: team.challenge, max: 5000, rows: 3 },
+    { name: "request", label: "Request for feedback", value: team.request, max: 2000, rows: 2 },
+  ]);
+  if (!values) return;
+  const changes = {};
+  for (const [name, value] of Object.entries(values)) {
+    const next = ["members", "emails", "tags"].includes(name) ? list(value) : value;
+    if (JSON.stringify(next) !== JSON.stringify(team[name])) changes[name] = next;
+  }
+  if (!Object.keys(changes).length) return say("Nothing changed.");
+  await edit("PATCH", `/api/teams/${team.id}`, { setup_version: version, ...changes }, `Saved ${values.name}.`);
+}
+
+async function editRoom(room) {
+  const version = seen();
+  const values = await askInDialog(`Edit ${room.label}`, [
+    { name: "label", label: "Room name", value: room.label, max: 80, required: true },
+    { name: "video_room", label: "Video-call room (as the platform names it)", value: room.video_room, max: 80, placeholder: "Breakout 3" },
+    { name: "video_url", label: "Video-call link (http or https)", value: room.video_url, max: 500, type: "url", placeholder: "https://" },
+  ]);
+  if (!values) return;
+  const changes = Object.fromEntries(Object.entries(values).filter(([name, value]) => value !== room[name]));
+  if (!Object.keys(changes).length) return say("Nothing changed.");
+  await edit("PATCH", `/api/rooms/${room.id}`, { setup_version: version, ...changes }, `Saved ${values.label}.`);
+}
+
+async function confirmThen(text, action) {
+  const dialog = document.getElementById("confirm-dialog");
+  document.getElementById("confirm-dialog-text").textContent = text;
+  dialog.returnValue = "";
+  dialog.addEventListener("close", () => dialog.returnValue === "ok" && action(), { once: true });
+  dialog.showModal();
+}
+
+// Where a team may go: every seat of every room that has not started (a taken seat's team
+// changes places with it), a seat beyond the protocol's with a role kept in every round, or no room.
+function moveOptions(team, seatOf) {
+  const options = [h("option", { value: "" }, "Move to…")];
+  for (const room of snapshot.rooms) {
+    if (room.status !== "not_started") continue;
+    const group = h("optgroup", { label: room.label });
+    room.seats.forEach((seat, index) => {
+      if (seat.team_id === team.id) return;
+      const taken = seat.team_id ? `change places with ${seat.team_name}` : "empty";
+      group.append(h("option", { value: `${room.id}|${index + 1}|` }, `${room.label}, seat ${index + 1} (${taken})`));
+    });
+    for (const role of snapshot.protocol.extra_roles) {
+      group.append(h("option", { value: `${room.id}|${room.seats.length + 1}|${role}` }, `${room.label}: an extra team, ${roleTitle(role)} in every round`));
+    }
+    options.push(group);
+  }
+  if (seatOf.has(team.id)) options.push(h("option", { value: "none" }, "Out of every room"));
+  return options;
+}
+
+async function moveTeam(team, choice) {
+  if (!choice) return;
+  const [roomId, seat, role] = choice === "none" ? [null, null, null] : choice.split("|");
+  const body = { setup_version: seen(), room_id: roomId, seat: seat ? Number(seat) : null, role: role || null };
+  const where = roomId ? snapshot.rooms.find((room) => room.id === roomId)?.label : "no room";
+  await edit("POST", `/api/teams/${team.id}/move`, body, `Moved ${team.name} to ${where}.`);
+}
+
 async function refresh() {
   [snapshot, teams] = await Promise.all([api("GET", "/api/me"), api("GET", "/api/teams")]);
   document.getElementById("event-title").textContent = `Setup: ${snapshot.event.title}`;
-  const roomOf = new Map();
-  for (const room of snapshot.rooms) for (const seat of room.seats) roomOf.set(seat.team_id, room.label);
+  const seatOf = new Map();
+  for (const room of snapshot.rooms) {
+    room.seats.forEach((seat, index) => {
+      if (seat.team_id) seatOf.set(seat.team_id, { room, index, seat });
+    });
+  }
+  const where = (team) => {
+    const place = seatOf.get(team.id);
+    if (!place) return "—";
+    return `${place.room.label}, seat ${place.index + 1} (${roleTitle(place.seat.role)}${place.seat.fixed ? " throughout" : " in round 1"})`;
+  };
   document.querySelector("#teams tbody").replaceChildren(
-    ...teams.map((team) => h("tr", {}, h("td", {}, team.name), h("td", {}, team.organisation), h("td", {}, team.stage), h("td", {}, team.tags.join(", ")), h("td", {}, roomOf.get(team.id) ?? "—"))),
+    ...teams.map((team) => {
+      const move = h("select", { "aria-label": `Move ${team.name}`, onchange: (event) => moveTeam(team, event.target.value) }, moveOptions(team, seatOf));
+      return h(
+        "tr",
+        { "data-team": team.id },
+        h("td", {}, team.name),
+        h("td", { "data-label": "Organisation" }, team.organisation),
+        h("td", { "data-label": "Stage" }, team.stage),
+        h("td", { "data-label": "Tags" }, team.tags.join(", ")),
+        h("td", { "data-label": "Room" }, where(team)),
+        h(
+          "td",
+          { class: "row-actions" },
+          h("button", { type: "button", onclick: () => editTeam(team) }, "Edit", h("span", { class: "visually-hidden" }, ` ${team.name}`)),
+          move,
+          h("button", { type: "button", class: "danger", onclick: () => confirmThen(`Delete ${team.name}, its links and what it wrote?`, () => edit("DELETE", byId(`/api/teams/${team.id}`), undefined, `Deleted ${team.name}.`)) }, "Delete", h("span", { class: "visually-hidden" }, ` ${team.name}`)),
+        ),
+      );
+    }),
   );
   document.querySelector("#rooms tbody").replaceChildren(
     ...snapshot.rooms.map((room) => {
       const name = h("input", { "aria-label": `Moderator of ${room.label}`, placeholder: "Moderator's name" });
+      const notStarted = room.status === "not_started";
+      const rotating = room.seats.filter((seat) => !seat.fixed);
+      const swap =
+        notStarted && rotating.length === 2 && rotating.every((seat) => seat.team_id)
+          ? h("button", { type: "button", onclick: () => edit("POST", `/api/rooms/${room.id}/seats`, { setup_version: seen(), team_ids: [rotating[1].team_id, rotating[0].team_id] }, `${rotating[1].team_name} now presents first in ${room.label}.`) }, "Swap seats", h("span", { class: "visually-hidden" }, ` in ${room.label}`))
+          : null;
       return h(
         "tr",
-        {},
-        h("td", {}, room.label, room.video_room ? ` (${room.video_room})` : ""),
-        h("td", {}, room.seats.map((seat) => seat.team_name).join(" & ")),
-        h("td", {}, room.moderator_name || "—"),
+        { "data-room": room.id },
+        h("td", {}, room.label, room.video_room || room.video_url ? h("span", {}, " (", videoLink(room), ")") : ""),
+        h("td", { "data-label": "Teams" }, h("ol", { class: "seat-list" }, room.seats.map((seat) => h("li", {}, seat.team_id ? seat.team_name : "empty seat", h("span", { class: "muted" }, ` · ${roleTitle(seat.role)}`)))), swap),
+        h("td", { "data-label": "Moderator" }, room.moderator_name || "—"),
         h(
           "td",
           {},
           h("form", { class: "row", onsubmit: (e) => { e.preventDefault(); makeLink({ role: "moderator", room_id: room.id, label: name.value }, `${room.label}: ${name.value || "moderator"}`).then(refresh); } }, name, h("button", { type: "submit" }, "Assign and make link")),
         ),
+        h(
+          "td",
+          { class: "row-actions" },
+          h("button", { type: "button", onclick: () => editRoom(room) }, "Edit", h("span", { class: "visually-hidden" }, ` ${room.label}`)),
+          notStarted
+            ? h("button", { type: "button", class: "danger", onclick: () => confirmThen(`Delete ${room.label}? Its teams stay in the event, without a room.`, () => edit("DELETE", byId(`/api/rooms/${room.id}`), undefined, `Deleted ${room.label}.`)) }, "Delete", h("span", { class: "visually-hidden" }, ` ${room.label}`))
+            : h("span", { class: "muted" }, "under way"),
+        ),
       );
     }),
   );
   const seats = snapshot.protocol.room.seating.length;
-  const free = teams.filter((team) => !roomOf.has(team.id));
+  const free = teams.filter((team) => !seatOf.has(team.id));
   document.getElementById("room-seats").replaceChildren(
     ...Array.from({ length: seats }, (_, index) =>
-      h("label", {}, `Seat ${index + 1} (${snapshot.protocol.roles.find((r) => r.id === snapshot.protocol.room.seating[index])?.title} in round 1)`,
+      h("label", {}, `Seat ${index + 1} (${roleTitle(snapshot.protocol.room.seating[index])} in round 1)`,
         h("select", { name: `seat${index}`, required: true }, h("option", { value: "" }, "Choose a team"), free.map((team) => h("option", { value: team.id }, team.name)))),
     ),
   );
@@ -72,7 +231,7 @@ async function makeLink(body, who) {
   try {
     const link = await api("POST", "/api/links", body);
     addLinkRow(who, link);
-    say(`Made a ${link.role} link for ${who}.`);
+    say(`Made ${link.role === "uber" || link.role === "observer" ? "an" : "a"} ${link.role} link for ${who}.`);
     return link;
   } catch (error) {
     say(`Not done: ${error.message}`);
@@ -101,7 +260,9 @@ document.getElementById("csv-form").addEventListener("submit", async (event) => 
   const text = file ? await file.text() : form.text.value;
   try {
     const result = await api("POST", "/api/teams/import", text, "text/csv");
-    say(`Imported ${result.length} team(s).`);
+    const parts = [`${result.added.length} added`, `${result.updated.length} updated`];
+    if (result.unchanged.length) parts.push(`${result.unchanged.length} already as in the file`);
+    say(`Imported: ${parts.join(", ")}.`);
     form.reset();
     await refresh();
   } catch (error) {
@@ -112,9 +273,15 @@ document.getElementById("csv-form").addEventListener("submit", async (event) => 
 document.getElementById("pair-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
-    const result = await api("POST", "/api/rooms/pair", { by: event.target.by.value });
+    const form = event.target;
+    const result = await api("POST", "/api/rooms/pair", { by: form.by.value, odd_team: form.odd_team.value || null });
     const left = result.detail.unpaired_team_ids.length;
-    say(`Made ${result.detail.rooms.length} room(s).${left ? ` ${left} team(s) left to place by hand.` : ""}`);
+    const odd = teams.find((team) => team.id === result.detail.odd_team_id);
+    say(
+      `Made ${result.detail.rooms.length} room(s).` +
+        (odd ? ` ${odd.name} joined a room as a third team.` : "") +
+        (left ? ` ${left} team(s) could not be paired (copies of one another): place them by hand.` : ""),
+    );
     await refresh();
   } catch (error) {
     say(`Not paired: ${error.message}`);
@@ -126,7 +293,7 @@ document.getElementById("room-form").addEventListener("submit", async (event) =>
   const form = event.target;
   const teamIds = [...form.querySelectorAll("select")].map((select) => select.value);
   try {
-    const room = await api("POST", "/api/rooms", { team_ids: teamIds, video_room: form.video_room.value });
+    const room = await api("POST", "/api/rooms", { team_ids: teamIds, video_room: form.video_room.value, video_url: form.video_url.value });
     say(`Created ${room.label}.`);
     form.reset();
     await refresh();
@@ -183,5 +350,18 @@ document.getElementById("delete-form").addEventListener("submit", async (event) 
 });
 
 document.getElementById("print-links").addEventListener("click", () => window.print());
+
+// Follow what others change: every setup change is published to open pages.
+let following = null;
+function followChanges() {
+  clearTimeout(following);
+  following = setTimeout(() => refresh().catch((error) => say(`Could not load the event: ${error.message}`)), 150);
+}
+new LiveConnection(token, {
+  onMessage: (message) => {
+    if (message.type === "setup.changed") followChanges();
+  },
+  onState: () => {},
+}).connect();
 
 refresh().catch((error) => say(`Could not load the event: ${error.message}`));

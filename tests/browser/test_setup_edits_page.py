@@ -1,0 +1,122 @@
+"""Correcting the setup from the setup page, in Chromium: a team edited, seats swapped, a
+team moved to another room (its open page follows it there), a room relabelled with a video
+link (shown on the room's page as a link opening a new tab), a room deleted; an edit made
+meanwhile elsewhere is refused in plain words; axe on the page with its dialogs, at phone
+and desktop widths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import BrowserContext, Locator, Page, expect
+
+from server.clock import SystemClock
+from tests.browser.pages import open_live
+from tests.browser.test_accessibility_and_views import WIDTHS, check
+from tests.live.harness import make_settings, running_server, set_up_event
+
+
+def team_row(page: Page, name: str) -> Locator:
+    return page.locator("tr[data-team]").filter(has=page.locator("td:first-child", has_text=name))
+
+
+async def choose_move(page: Page, team: str, option_text: str) -> None:
+    select = page.get_by_label(f"Move {team}")
+    value = await select.locator("option", has_text=option_text).get_attribute("value")
+    assert value
+    await select.select_option(value)
+
+
+async def test_the_setup_is_corrected_from_the_setup_page_and_open_pages_follow(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    async with running_server(make_settings(tmp_path / "s.db"), SystemClock()) as server:
+        setup = await set_up_event(server, rooms=2)
+        member = await open_live(
+            await browser.new_page(), f"{server.base_url}/j/{setup.members[0][0]}"
+        )
+        await expect(member.locator("#phase-card")).to_be_visible()
+        page = await browser.new_page()
+        await page.goto(f"{server.base_url}/j/{setup.uber}/setup")
+        await expect(page.locator("#teams tbody tr")).to_have_count(4)
+
+        # Edit a team: the dialog, then the table and the member's page show the new name.
+        await page.get_by_role("button", name="Edit Team 1A").click()
+        dialog = page.locator("#edit-dialog")
+        await expect(dialog).to_be_visible()
+        await check(page, "setup-edit-team", "desktop")
+        await dialog.get_by_label("Team name").fill("Northside ISD")
+        await dialog.get_by_label("Topic tags (comma separated)").fill("mentoring, retention")
+        await dialog.get_by_role("button", name="Save").click()
+        await expect(page.locator("#status")).to_have_text("Saved Northside ISD.")
+        await expect(page.locator("#teams tbody")).to_contain_text("Northside ISD")
+        await expect(member.locator("body")).to_contain_text("Northside ISD")
+
+        # Swap who presents first in room 1.
+        await page.get_by_role("button", name="Swap seats in Room 1").click()
+        await expect(page.locator("#status")).to_contain_text("Team 1B now presents first")
+        first_seat = page.locator("tr[data-room] .seat-list li").first
+        await expect(first_seat).to_contain_text("Team 1B")
+
+        # Move Northside ISD to room 2, changing places with Team 2B: its page follows.
+        await choose_move(page, "Northside ISD", "Room 2, seat 2 (change places with Team 2B)")
+        await expect(page.locator("#status")).to_have_text("Moved Northside ISD to Room 2.")
+        await expect(team_row(page, "Northside ISD")).to_contain_text("Room 2, seat 2")
+        await expect(team_row(page, "Team 2B")).to_contain_text("Room 1")
+        await expect(member.locator("#phase-card")).to_contain_text("Breakout 2")
+
+        # Relabel room 2 and give it a video link: the member's page shows it as a link.
+        await page.get_by_role("button", name="Edit Room 2").click()
+        await dialog.get_by_label("Room name").fill("Blue room")
+        await dialog.get_by_label("Video-call link (http or https)").fill("https://meet.example/b")
+        await dialog.get_by_role("button", name="Save").click()
+        await expect(page.locator("#status")).to_have_text("Saved Blue room.")
+        link = member.locator("#phase-card a.video-link")
+        await expect(link).to_have_attribute("href", "https://meet.example/b")
+        await expect(link).to_have_attribute("target", "_blank")
+        await expect(link).to_have_attribute("rel", "noopener noreferrer")
+
+        # A bad link is refused by name; nothing changes.
+        await page.get_by_role("button", name="Edit Blue room").click()
+        await dialog.get_by_label("Video-call link (http or https)").fill("ftp://files.example/x")
+        await dialog.get_by_role("button", name="Save").click()
+        await expect(page.locator("#status")).to_contain_text("Not done: video_url")
+        await expect(link).to_have_attribute("href", "https://meet.example/b")
+
+        # Someone else edits while this page's dialog is open: the page follows their
+        # change, and saving the dialog is refused in plain words, overwriting nothing.
+        await page.get_by_role("button", name="Edit Team 2A").click()
+        await dialog.get_by_label("Stage of implementation").fill("early")
+        async with server.http(setup.uber) as http:
+            seen = (await http.get("/api/me")).json()["event"]["setup_version"]
+            await http.patch(
+                f"/api/rooms/{setup.rooms[0]['id']}",
+                json={"setup_version": seen, "label": "Green room"},
+            )
+        await expect(page.locator("#teams tbody")).to_contain_text("Green room")
+        await dialog.get_by_role("button", name="Save").click()
+        await expect(page.locator("#status")).to_contain_text("someone changed the setup meanwhile")
+        await expect(team_row(page, "Team 2A")).not_to_contain_text("early")
+
+        # Delete a room that has not started: its teams stay, without a room.
+        await page.get_by_role("button", name="Delete Green room").click()
+        confirm = page.locator("#confirm-dialog")
+        await expect(confirm).to_contain_text("Its teams stay in the event")
+        await check(page, "setup-confirm-delete", "desktop")
+        await confirm.get_by_role("button", name="Delete").click()
+        await expect(page.locator("#status")).to_have_text("Deleted Green room.")
+        await expect(page.locator("tr[data-room]")).to_have_count(1)
+        await expect(page.locator("#teams tbody tr")).to_have_count(4)
+
+
+async def test_the_setup_page_with_its_actions_is_accessible_on_a_phone(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    async with running_server(make_settings(tmp_path / "p.db"), SystemClock()) as server:
+        setup = await set_up_event(server, rooms=2)
+        for width, size in WIDTHS.items():
+            page = await browser.new_page()
+            await page.set_viewport_size(size)  # type: ignore[arg-type]
+            await page.goto(f"{server.base_url}/j/{setup.uber}/setup")
+            await expect(page.locator("#teams tbody tr")).to_have_count(4)
+            await check(page, "setup-edits", width)
