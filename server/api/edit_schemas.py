@@ -7,7 +7,7 @@ refused. A video link is http or https, nothing else.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -20,6 +20,7 @@ from pydantic import (
 from sqlmodel import AutoString
 from sqlmodel import Field as ColumnField
 
+from server.api.record_ids import RecordId
 from server.api.schemas import Body, Version, VideoUrl, whole_number
 from server.fields import refuse_nul
 from server.wire.team import TeamFields
@@ -45,7 +46,7 @@ class TeamMove(Body):
     """Where a team goes; a taken seat's team changes places with it."""
 
     setup_version: Version
-    room_id: str | None = Field(description="The room; null takes the team out of every room")
+    room_id: RecordId | None = Field(description="The room; null takes the team out of every room")
     seat: Seat | None = Field(
         None,
         description="1-based; null for the room's first empty seat. One past the protocol's "
@@ -62,7 +63,7 @@ class SeatOrder(Body):
     """A room's teams in their new seat order (seat 1 first)."""
 
     setup_version: Version
-    team_ids: list[str] = Field(
+    team_ids: list[RecordId] = Field(
         min_length=1, max_length=10, json_schema_extra={"uniqueItems": True}
     )
 
@@ -82,4 +83,43 @@ class RoomEdit(Body):
 class SetupEdited(BaseModel):
     """An edit was made: the setup's version after it."""
 
+    setup_version: int
+
+
+class FormatSwitchBody(Body):
+    """Re-form rooms live: the format, the rooms (none: every room), the teams present and,
+    for a fishbowl or a single presenter, the inner teams in seat order."""
+
+    setup_version: Version
+    format: Literal["pairs", "fishbowl", "single"]
+    room_ids: list[RecordId] | None = Field(
+        None,
+        max_length=200,
+        description="The rooms to re-form; null for every room of the event",
+        json_schema_extra={"uniqueItems": True},
+    )
+    present_team_ids: list[RecordId] = Field(
+        min_length=1,
+        max_length=500,
+        description="The teams taking part (from the rooms re-formed, or from no room)",
+        json_schema_extra={"uniqueItems": True},
+    )
+    inner_team_ids: list[RecordId] = Field(
+        default_factory=list,
+        max_length=4,
+        description="Fishbowl: the two inner teams (presenting first); single: the "
+        "presenting team; pairs: none (they are paired automatically)",
+        json_schema_extra={"uniqueItems": True},
+    )
+
+
+class FormatSwitched(BaseModel):
+    """The rooms re-formed (fresh runs of ``protocol_id``, waiting to be started), the
+    rooms ended, and the teams now in no room."""
+
+    format: str
+    protocol_id: str
+    room_ids: list[str]
+    ended_room_ids: list[str]
+    absent_team_ids: list[str]
     setup_version: int

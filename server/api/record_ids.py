@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path
+from pydantic import StringConstraints
 from starlette.convertors import StringConvertor, register_url_convertor
 
 RECORD_ID_PATTERN = "[0-9a-f]{12}"
@@ -22,6 +23,9 @@ class RecordIdConvertor(StringConvertor):
 
 
 register_url_convertor("record_id", RecordIdConvertor())
+
+RecordId = Annotated[str, StringConstraints(pattern=f"^{RECORD_ID_PATTERN}$")]
+"""A record id in a body (a team or room named by a setup edit or a format switch)."""
 
 TeamId = Annotated[str, Path(pattern=f"^{RECORD_ID_PATTERN}$", examples=["3f9a1c2b4d5e"])]
 RoomId = Annotated[str, Path(pattern=f"^{RECORD_ID_PATTERN}$", examples=["8b7c6d5e4f3a"])]

@@ -204,6 +204,18 @@ def command_steps(
     return (ticked, done) if ticked.changed else (done,)
 
 
+def reform(protocol: Protocol, state: RunState, now: float) -> Transition:
+    """The room re-formed in ``protocol``'s format (a live format switch): whatever ran
+    ends, and a fresh run of ``protocol`` waits to be started. One version step."""
+    now = _effective_now(state, now)
+    fresh = RunState(protocol.id, version=state.version, updated_at=state.updated_at)
+    return _finish_transition(
+        fresh,
+        [ev.RunReformed(now, from_protocol_id=state.protocol_id, protocol_id=protocol.id)],
+        now,
+    )
+
+
 def _apply(protocol: Protocol, state: RunState, command: cmd.Command, now: float) -> Transition:
     now = _effective_now(state, now)
     if command.expected_version != state.version:

@@ -102,6 +102,15 @@ class ReturnedToMainRoom(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class RunReformed(Event):
+    """The room was re-formed in another format: a fresh run of ``protocol_id``."""
+
+    from_protocol_id: str = ""
+    protocol_id: str = ""
+    name: ClassVar[str] = "run.reformed"
+
+
+@dataclass(frozen=True, slots=True)
 class FitApplied(Event):
     target_end: float = 0.0
     name: ClassVar[str] = "run.fitted"

@@ -17,7 +17,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from server.domain.protocol import Protocol
@@ -82,6 +82,8 @@ class RoomRun:
     broadcasts: list[tuple[float, str]] = field(default_factory=list)
     asks: list[tuple[float, str, str]] = field(default_factory=list)
     """(when, kind, answer)."""
+    reformed: list[tuple[float, str, str]] = field(default_factory=list)
+    """(when, protocol before, protocol after): the room re-formed by a format switch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +109,15 @@ def planned_offsets(protocol: Protocol) -> list[list[float]]:
     return offsets
 
 
-def run_of_room(protocol: Protocol, room_id: str, label: str, rows: Sequence[LogRow]) -> RoomRun:
-    """A room's run from its log rows (in log order)."""
+def run_of_room(
+    protocol: Protocol,
+    room_id: str,
+    label: str,
+    rows: Sequence[LogRow],
+    protocol_of: Callable[[str], Protocol] | None = None,
+) -> RoomRun:
+    """A room's run from its log rows (in log order). A format switch (``run.reformed``)
+    ends what ran and reads what follows in the new protocol (``protocol_of``)."""
     run = RoomRun(room_id, label)
     offsets = planned_offsets(protocol)
     current: PhaseRun | None = None
@@ -173,6 +182,13 @@ def run_of_room(protocol: Protocol, room_id: str, label: str, rows: Sequence[Log
             elif name == "run.recalled":
                 close(at, "recall")
                 run.recalled_at = at
+            elif name == "run.reformed" and protocol_of is not None:
+                close(at, "switch_format")
+                before, after = str(item.get("from_protocol_id", "")), str(item.get("protocol_id"))
+                run.reformed.append((at, before, after))
+                protocol = protocol_of(after)
+                offsets = planned_offsets(protocol)
+                run.started_at = run.finished_at = None
     if current is not None and current._paused_at is not None:
         current.paused_seconds += last_seen - current._paused_at
         current._paused_at = None

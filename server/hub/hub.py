@@ -374,7 +374,11 @@ class Hub:
 
     def _local_people(self, event_id: str, room_id: str) -> list[dict[str, str]]:
         return [
-            PersonView(role=connection.member.access, label=connection.member.label).model_dump()
+            PersonView(
+                role=connection.member.access,
+                label=connection.member.label,
+                team_id=connection.member.team_id or "",
+            ).model_dump()
             for connection in self._registry.of_room(event_id, room_id)
             if not connection.dropped
         ]

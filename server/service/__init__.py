@@ -13,6 +13,7 @@ from server.service.context import Context
 from server.service.data_rights import DataRights
 from server.service.event_wide import EventActions
 from server.service.feedback import FeedbackDesk
+from server.service.format_switch import FormatSwitch
 from server.service.forms import FormDesk
 from server.service.help import HelpDesk
 from server.service.links import Link, LinkDesk
@@ -45,6 +46,7 @@ class Services:
         self.links = LinkDesk(context.settings, context.clock, self.writes)
         self.setup = EventSetup(context.protocols, self.writes, self.links)
         self.edits = SetupEdits(context.protocols, self.writes)
+        self.formats = FormatSwitch(context.protocols, self.writes)
         self.snapshots = Snapshots(context, self.setups)
         self.principals = Principals(context)
         self.sightings = Sightings(context, self.writes)

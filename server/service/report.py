@@ -31,6 +31,11 @@ class Reports:
         self.forms = forms
         self.writes = writes
 
+    def _title(self, protocol_id: object) -> str:
+        if isinstance(protocol_id, str) and protocol_id in self.protocols:
+            return self.protocols.get(protocol_id).title
+        return str(protocol_id)
+
     async def report(self, principal: Principal) -> dict[str, Any]:
         principal.require_uber("read the event's report")
         return await self.writes.read(lambda session: self._gather(session, principal.event_id))
@@ -55,7 +60,7 @@ class Reports:
         report_rooms = []
         for room in rooms:
             mine = [row for row in rows if row.room_id == room.id]
-            run = run_of_room(protocol, room.id, room.label, mine)
+            run = run_of_room(protocol, room.id, room.label, mine, self.protocols.get)
             asked = {
                 request.id: (request.role, request.phase_id, request.created_at)
                 for request in requests
@@ -109,8 +114,34 @@ class Reports:
                 "status": event.state.status.value,
             },
             "feedback": {"responses": summary.responses, "rooms_answered": summary.rooms_answered},
+            "format_switches": [
+                {
+                    "at": row.at * 1000,
+                    "by": row.actor,
+                    "format": row.detail.get("format"),
+                    "protocol_id": row.detail.get("protocol_id"),
+                    "protocol_title": self._title(row.detail.get("protocol_id")),
+                    "rooms": [
+                        setup.rooms[room_id].label
+                        for room_id in _ids(row.detail.get("rooms"))
+                        if room_id in setup.rooms
+                    ],
+                    "present": _names(row.detail.get("present_team_ids"), setup.teams),
+                    "absent": _names(row.detail.get("absent_team_ids"), setup.teams),
+                }
+                for row in rows
+                if row.action == "event.switch_format"
+            ],
             "rooms": report_rooms,
         }
+
+
+def _ids(value: object) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _names(value: object, teams: Any) -> list[str]:
+    return [teams[team_id].name for team_id in _ids(value) if team_id in teams]
 
 
 def _room_json(run: RoomRun, team_ids: Any, teams: Any, asks: Any, feedback: Any) -> dict[str, Any]:
@@ -131,6 +162,10 @@ def _room_json(run: RoomRun, team_ids: Any, teams: Any, asks: Any, feedback: Any
         "started_at": ms_or_none(run.started_at),
         "finished_at": ms_or_none(run.finished_at),
         "recalled_at": ms_or_none(run.recalled_at),
+        "reformed": [
+            {"at": at * 1000, "from_protocol_id": before, "protocol_id": after}
+            for at, before, after in run.reformed
+        ],
         "phases": [
             {
                 "round_index": phase.round_index,

@@ -156,6 +156,7 @@ class Snapshots:
         views = await self._load_views(principal.event_id, now)
         scope = None if principal.is_uber else principal.room_id or ""
         presence = context.hub.presence(principal.event_id, scope)
+        rooms = views.rooms if scope is None else _only(views.rooms_by_id.get(scope))
         return Snapshot(
             server_time=now * 1000,
             clock_rate=context.clock.rate,
@@ -167,8 +168,13 @@ class Snapshots:
                 consented=principal.link_id in views.consented,
             ),
             event=views.event,
-            rooms=views.rooms if scope is None else _only(views.rooms_by_id.get(scope)),
+            rooms=rooms,
             protocol=self._timeline(views.event.protocol_id),
+            protocols={
+                protocol_id: self._timeline(protocol_id)
+                for protocol_id in sorted({room.protocol_id for room in rooms})
+                if protocol_id != views.event.protocol_id
+            },
             help=[item for item in views.help if principal.can_see_room(item.room_id)],
             presence=presence,
             notes=[

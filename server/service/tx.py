@@ -201,13 +201,13 @@ class Tx:
         """Record a room's version steps, each (transition, actor, action, detail): one
         compare-and-set from ``before`` to the last step's state, a log row and a
         ``room.updated`` per step. Returns the room's state after the steps."""
-        protocol = self.protocols.get(before.protocol_id)
         state = before
         for transition, actor, action, detail in steps:
             if not transition.changed:
                 continue
             after = transition.state
-            due = engine.next_due(protocol, after)
+            # A format switch changes the run's protocol: each step is seen in its own.
+            protocol = self.protocols.get(after.protocol_id)
             self._logs.append(
                 crud.LogEntry(
                     event_id=room.event_id,
@@ -225,7 +225,7 @@ class Tx:
             self.publications.append(Publication(room.event_id, update, Audience(room_id=room.id)))
             state = after
         if state is not before:
-            due = engine.next_due(protocol, state)
+            due = engine.next_due(self.protocols.get(state.protocol_id), state)
             self._rooms.append(_RoomWrite(room, before, state, due))
             self.schedule.append((f"room:{room.id}", due))
         return state
@@ -266,15 +266,7 @@ class Tx:
                 },
             )
         )
-        changed = Event(
-            id=event.id,
-            title=event.title,
-            protocol_id=event.protocol_id,
-            scheduled_start=event.scheduled_start,
-            main_room_at=event.main_room_at,
-            created_at=event.created_at,
-            state=after,
-        )
+        changed = replace(event, state=after)
         message = EventUpdated(event=event_view(changed), actor=actor).model_dump_json()
         self.publications.append(Publication(event.id, message, EVERYONE))
         # Every process learns when the recall ends, so whichever is alive then ends it.

@@ -434,6 +434,7 @@ class AskView(BaseModel):
 class PersonView(BaseModel):
     role: str
     label: str
+    team_id: str = Field("", description="A team member's team (empty for everyone else)")
 
 
 class YouView(BaseModel):
@@ -470,6 +471,11 @@ class Snapshot(BaseModel):
     )
     protocol: dict[str, Any] = Field(
         description="The protocol timeline (as `consult protocols show <id> --json`)"
+    )
+    protocols: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="The timeline of every other protocol the caller's rooms run, by id (a "
+        "room re-formed in another format runs another protocol than the event's)",
     )
     help: list[HelpView] = Field(
         description="The open and claimed help requests of the rooms the caller may see"

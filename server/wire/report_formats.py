@@ -63,6 +63,15 @@ def markdown(report: dict[str, Any]) -> str:
         f"{report['feedback']['rooms_answered']} room(s)",
         "",
     ]
+    for switch in report.get("format_switches", []):
+        absent = f"; absent: {_md(', '.join(switch['absent']))}" if switch["absent"] else ""
+        lines.append(
+            f"- Format switched at {clock(switch['at'])} UTC by {_md(switch['by'])} to "
+            f"{_md(switch['protocol_title'])} in {_md(', '.join(switch['rooms']))}: "
+            f"{len(switch['present'])} team(s) present{absent}"
+        )
+    if report.get("format_switches"):
+        lines.append("")
     for room in report["rooms"]:
         lines += [f"## {_md(room['label'])}", ""]
         for team in room["teams"]:

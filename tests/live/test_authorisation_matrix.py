@@ -114,6 +114,7 @@ POST /api/event/pause-all               401  401  401  403  403  403  403  403  
 POST /api/event/resume-all              401  401  401  403  403  403  403  403  200  200  401R 401E
 POST /api/event/recall                  401  401  401  403  403  403  403  403  200  200  401R 401E
 POST /api/event/fit-to-time             401  401  401  403  403  403  403  403  200  200  401R 401E
+POST /api/event/switch-format           401  401  401  403  403  403  403  403  200  404  401R 401E
 POST /api/event/broadcast               401  401  401  403  403  403  403  403  200  404  401R 401E
 POST /api/help                          401  401  401  403  201  201  201  201  403  403  401R 401E
 POST /api/help/{help_id}/claim          401  401  401  403  403  403  403  403  200  404  401R 401E
@@ -638,6 +639,15 @@ REST_CALLS: dict[str, Rest] = {
     "POST /api/event/recall": Rest(body=lambda _: {"seconds": 30}, state="running"),
     "POST /api/event/fit-to-time": Rest(
         body=lambda w: {"target": iso(w.now + 1800), "minimum_seconds": 30}, state="running"
+    ),
+    "POST /api/event/switch-format": Rest(
+        body=lambda w: {
+            "setup_version": w.setup_version,
+            "format": "single",
+            "present_team_ids": [*w.room1_teams, *w.free_teams],
+            "inner_team_ids": [w.room1_teams[0]],
+        },
+        state="running",
     ),
     "POST /api/event/broadcast": Rest(
         body=lambda w: {"text": "Five minutes left in this phase", "room_id": w.room1}

@@ -102,7 +102,7 @@ async def test_bad_edits_are_refused_by_name_and_change_nothing(tmp_path: Path) 
             assert missing.status_code == 404
             wrong_order = await http.post(
                 f"/api/rooms/{room_id}/seats",
-                json={"setup_version": seen, "team_ids": [first, "other"]},
+                json={"setup_version": seen, "team_ids": [first, "0123456789ab"]},
             )
             assert wrong_order.status_code == 422
             assert wrong_order.json()["error"]["field"] == "team_ids"

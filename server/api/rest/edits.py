@@ -9,7 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from server.api.deps import PrincipalDep, ServicesDep
-from server.api.edit_schemas import RoomEdit, SeatOrder, SetupEdited, TeamEdit, TeamMove
+from server.api.edit_schemas import (
+    FormatSwitchBody,
+    FormatSwitched,
+    RoomEdit,
+    SeatOrder,
+    SetupEdited,
+    TeamEdit,
+    TeamMove,
+)
 from server.api.record_ids import RoomId, TeamId
 from server.api.rest.setup import team_out
 from server.api.schemas import ERROR_RESPONSES
@@ -94,3 +102,27 @@ async def delete_room(
     theirs); its moderator and observer links go with it."""
     await services.edits.delete_room(principal, room_id=room_id, setup_version=setup_version)
     return SetupEdited(setup_version=setup_version + 1)
+
+
+@router.post("/event/switch-format", tags=["live"])
+async def switch_format(
+    body: FormatSwitchBody, principal: PrincipalDep, services: ServicesDep
+) -> FormatSwitched:
+    """Re-form rooms live as pairs, a fishbowl or a single presenting team, with the teams
+    present; every team keeps its link, and open pages follow. One change, logged."""
+    switched = await services.formats.switch(
+        principal,
+        format_=body.format,
+        setup_version=body.setup_version,
+        room_ids=body.room_ids,
+        present_team_ids=body.present_team_ids,
+        inner_team_ids=body.inner_team_ids,
+    )
+    return FormatSwitched(
+        format=switched.format,
+        protocol_id=switched.protocol_id,
+        room_ids=switched.rooms,
+        ended_room_ids=switched.ended,
+        absent_team_ids=switched.absent,
+        setup_version=body.setup_version + 1,
+    )

@@ -75,6 +75,17 @@ async def room_link_ids(session: AsyncSession, *, room_id: str) -> list[str]:
     return [str(link_id) for link_id in (await session.execute(query)).scalars()]
 
 
+async def point_room_links(
+    session: AsyncSession, *, from_room_id: str, to_room_id: str
+) -> list[str]:
+    """The room's own links (moderator, observer) lead to another room; their ids."""
+    query = select(TOKEN.c.id).where(TOKEN.c.room_id == from_room_id, TOKEN.c.role != "member")
+    ids = [str(link_id) for link_id in (await session.execute(query)).scalars()]
+    if ids:
+        await session.execute(update(TOKEN).where(TOKEN.c.id.in_(ids)).values(room_id=to_room_id))
+    return ids
+
+
 async def team_link_ids(session: AsyncSession, *, team_ids: Sequence[str]) -> list[str]:
     if not team_ids:
         return []

@@ -13,12 +13,13 @@
 import { LiveConnection } from "./connection.js";
 import { Chime } from "./chime.js";
 import { h, announce, formatClock, saveFromServer } from "./dom.js";
-import { buildRoomView, buildControls, actionForKey, phaseOf, roleFor, remainingMs } from "./room_view.js";
+import { buildRoomView, buildControls, actionForKey, phaseOf, roleFor, roleTitle, remainingMs } from "./room_view.js";
 import { buildTile, buildEventControls, buildSchedule } from "./dashboard.js";
 import { NotesPanel } from "./notes.js";
 import { FeedbackForm, buildFeedbackSummary } from "./feedback.js";
 import { buildAskBox, buildOpenAsks } from "./asks.js";
 import { FormsPanel } from "./forms.js";
+import { openFormatSwitch } from "./format_switch.js";
 
 // The page's settings come as data, not as a script (the CSP allows no inline script).
 const { token, view } = JSON.parse(document.getElementById("consult-config").textContent);
@@ -29,6 +30,7 @@ const state = {
   you: null,
   event: null,
   protocol: null,
+  protocols: {},
   rooms: new Map(),
   help: new Map(),
   feedback: new Map(),
@@ -129,6 +131,7 @@ function applySnapshot(snapshot) {
   state.you = snapshot.you;
   state.event = snapshot.event;
   state.protocol = snapshot.protocol;
+  state.protocols = snapshot.protocols ?? {};
   state.rooms = new Map(snapshot.rooms.map((room) => [room.id, room]));
   state.help = new Map(snapshot.help.map((item) => [item.id, item]));
   state.presence = snapshot.presence;
@@ -146,12 +149,22 @@ function applyRoomUpdate(message) {
     connection.raw({ type: "snapshot.request" });
     return;
   }
+  if (message.room.protocol_id !== state.event.protocol_id && !state.protocols[message.room.protocol_id]) {
+    // Re-formed in another format: the snapshot brings that protocol's timeline.
+    connection.raw({ type: "snapshot.request" });
+    return;
+  }
   state.rooms.set(message.room.id, message.room);
   const mine = view !== "dashboard";
+  if (message.events.includes("run.reformed") && mine) {
+    const protocol = protocolOf(message.room);
+    announce(`This room is now ${protocol.title}. Your role: ${roleTitle(protocol, roleFor(message.room, state.you, protocol))}.`);
+  }
   if (message.events.includes("phase.started")) {
     if (mine) {
-      const phase = phaseOf(state.protocol, message.room);
-      const role = roleFor(message.room, state.you, state.protocol);
+      const protocol = protocolOf(message.room);
+      const phase = phaseOf(protocol, message.room);
+      const role = roleFor(message.room, state.you, protocol);
       chime.play("phase");
       announce(`Now: ${phase.title}. ${phase.instructions[role] ?? ""}`);
     }
@@ -161,9 +174,14 @@ function applyRoomUpdate(message) {
 
 // -- rendering -------------------------------------------------------------------------------
 
-function context() {
+// The protocol a room runs: the event's, or the one a format switch re-formed it in.
+function protocolOf(room) {
+  return (room && state.protocols[room.protocol_id]) || state.protocol;
+}
+
+function context(room = null) {
   return {
-    protocol: state.protocol,
+    protocol: protocolOf(room),
     you: state.you,
     clock: connection.clock,
     event: state.event,
@@ -211,7 +229,7 @@ function render(flashRoomId = null, rebuild = false) {
     layout.schedule.replaceChildren(schedule.element);
     const tiles = [];
     for (const room of state.rooms.values()) {
-      const tile = buildTile(room, context(), actions);
+      const tile = buildTile(room, context(room), actions);
       tickers.push(tile.tick);
       tiles.push(tile.element);
     }
@@ -223,15 +241,23 @@ function render(flashRoomId = null, rebuild = false) {
   } else {
     const room = [...state.rooms.values()][0];
     if (!room) {
-      layout.room.replaceChildren(h("p", {}, "This room has not been set up yet."));
+      layout.room.replaceChildren(
+        h(
+          "p",
+          { id: "no-room" },
+          state.you.access === "member" && !state.you.room_id
+            ? "Your team is not in a breakout room right now: stay in the main room. This page shows your room as soon as you have one."
+            : "This room has not been set up yet.",
+        ),
+      );
     } else {
       document.getElementById("room-label").textContent = room.label;
-      const roomView = buildRoomView(room, context());
+      const roomView = buildRoomView(room, context(room));
       currentRoomView = { room, ...roomView };
       tickers.push(roomView.tick);
       layout.room.replaceChildren(roomView.element);
       notes.update(room);
-      finalThoughts.update(room, state.protocol, notes.you?.consented ?? false);
+      finalThoughts.update(room, protocolOf(room), notes.you?.consented ?? false);
       const asks = [...state.asks.values()];
       if (state.you.access === "member") layout.asks.replaceChildren(buildAskBox(room, asks, (kind) => actions.ask(kind)));
       if (view === "moderator") layout.asks.replaceChildren(buildOpenAsks(room, asks, actions.answer) ?? "");
@@ -307,13 +333,13 @@ function frame(now) {
 function checkWarning(room) {
   const remaining = remainingMs(room, connection.clock);
   const key = `${room.id}:${room.round_index}:${room.phase_index}:${room.phase_started_at}`;
-  const threshold = state.protocol.warning_seconds * 1000;
+  const threshold = protocolOf(room).warning_seconds * 1000;
   if (room.status === "running" && remaining !== null && remaining > 0 && remaining <= threshold && !state.warned.has(key)) {
     state.warned.add(key);
     // Only announce when the warning is crossed live, not when a page opens inside it.
     if (remaining > threshold - 2000) {
       chime.play("warning");
-      announce(`${Math.round(threshold / 60000) || 1} minute left in ${phaseOf(state.protocol, room).title}.`);
+      announce(`${Math.round(threshold / 60000) || 1} minute left in ${phaseOf(protocolOf(room), room).title}.`);
     }
   }
 }
@@ -401,6 +427,14 @@ const actions = {
     } catch (error) {
       showError(error);
     }
+  },
+  switchFormat() {
+    return openFormatSwitch({
+      token,
+      state,
+      confirmAction,
+      done: (text) => showBanner({ id: `switch${Date.now()}`, sender: "consult", text }),
+    }).catch(showError);
   },
   ask(kind) {
     return connection.send({ type: "room.ask", kind }).catch(showError);

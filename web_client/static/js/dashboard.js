@@ -114,6 +114,7 @@ export function buildEventControls(context, actions) {
     h("button", { type: "button", class: "primary", id: "start-all", onclick: () => actions.event("event.start_all") }, "Start all rooms"),
     h("button", { type: "button", id: "pause-all", onclick: () => actions.event("event.pause_all") }, "Pause all"),
     h("button", { type: "button", id: "resume-all", onclick: () => actions.event("event.resume_all") }, "Resume all"),
+    h("button", { type: "button", id: "switch-format", onclick: () => actions.switchFormat() }, "Switch format…"),
     h("button", { type: "button", id: "fit-to-time", onclick: () => actions.event("event.fit_to_time", {}, "Compress the remaining phases of late rooms so they finish before the recall?") }, "Fit to time"),
     h(
       "form",
