@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from server.domain.adapted import adapt, split_id
 from server.domain.protocol import Protocol
 from server.fields import field_path
 
@@ -188,6 +189,7 @@ class ProtocolLibrary:
 
     def __init__(self, protocols: Iterable[Protocol]) -> None:
         self._by_id: dict[str, Protocol] = {}
+        self._adapted: dict[str, Protocol] = {}
         for protocol in protocols:
             if protocol.id in self._by_id:
                 raise ValueError(f"two protocol definitions share the id {protocol.id!r}")
@@ -198,16 +200,30 @@ class ProtocolLibrary:
         return cls(load_protocol_file(path) for path in sorted(directory.glob("*.yaml")))
 
     def get(self, protocol_id: str) -> Protocol:
+        """A shipped protocol by id, or one adapted with an event's own phase lengths
+        (``server.domain.adapted``: its id says which), built once and kept."""
         try:
             return self._by_id[protocol_id]
         except KeyError:
+            pass
+        adapted = self._adapted.get(protocol_id)
+        if adapted is not None:
+            return adapted
+        split = split_id(protocol_id)
+        if split is None or split[0] not in self._by_id:
             known = ", ".join(sorted(self._by_id))
-            raise KeyError(f"unknown protocol {protocol_id!r}; known: {known}") from None
+            raise KeyError(f"unknown protocol {protocol_id!r}; known: {known}")
+        adapted = adapt(self._by_id[split[0]], split[1])
+        self._adapted[protocol_id] = adapted
+        return adapted
 
     def __contains__(self, protocol_id: object) -> bool:
+        """Whether ``protocol_id`` names a shipped protocol (adapted ones are built, not
+        listed)."""
         return protocol_id in self._by_id
 
     def __iter__(self) -> Iterator[Protocol]:
+        """The shipped protocols."""
         return iter(sorted(self._by_id.values(), key=lambda protocol: protocol.id))
 
     def __len__(self) -> int:

@@ -21,7 +21,15 @@ from sqlmodel import AutoString
 from sqlmodel import Field as ColumnField
 
 from server.api.record_ids import RecordId
-from server.api.schemas import Body, Version, VideoUrl, whole_number
+from server.api.schemas import (
+    Body,
+    Instant,
+    PhaseLength,
+    TimingOut,
+    Version,
+    VideoUrl,
+    whole_number,
+)
 from server.fields import refuse_nul
 from server.wire.team import TeamFields
 
@@ -123,3 +131,28 @@ class FormatSwitched(BaseModel):
     ended_room_ids: list[str]
     absent_team_ids: list[str]
     setup_version: int
+
+
+class PlanChange(Body):
+    """Some of the event's plan (only what is given changes); answered with the timing
+    check against the main-room time."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 2})
+
+    expected_version: Version = Field(description="The event version the caller saw")
+    scheduled_start: Instant | None = Field(None, examples=["2027-03-01T15:00:00Z"])
+    main_room_at: Instant | None = Field(None, examples=["2027-03-01T16:30:00Z"])
+    phase_lengths: list[PhaseLength] | None = Field(
+        None,
+        max_length=30,
+        description="One per phase of the protocol, as '4m' or '90s'; only before any room starts",
+        examples=[["4m", "4m", "7m", "7m", "3m"]],
+    )
+
+
+class PlanChanged(BaseModel):
+    protocol_id: str
+    scheduled_start: float = Field(description="Epoch ms")
+    main_room_at: float = Field(description="Epoch ms")
+    version: int
+    timing: TimingOut

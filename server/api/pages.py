@@ -56,8 +56,25 @@ async def home(request: Request) -> HTMLResponse:
 
 @router.get("/new", response_class=HTMLResponse)
 async def new_event(request: Request) -> HTMLResponse:
-    protocols = list(_services(request).context.protocols)
-    return templates.TemplateResponse(request, "new_event.html", {"protocols": protocols})
+    context = _services(request).context
+    protocols = list(context.protocols)
+    config = {
+        # The server's clock (a rehearsal's runs fast): the form proposes times in it.
+        "server_time": context.clock.now() * 1000,
+        "clock_rate": context.clock.rate,
+        "phases": {
+            protocol.id: [
+                f"{phase.duration_seconds // 60}m"
+                if phase.duration_seconds % 60 == 0
+                else f"{phase.duration_seconds}s"
+                for phase in protocol.phases
+            ]
+            for protocol in protocols
+        },
+    }
+    return templates.TemplateResponse(
+        request, "new_event.html", {"protocols": protocols, "config": config}
+    )
 
 
 async def _principal(request: Request, token: str) -> Principal | HTMLResponse:

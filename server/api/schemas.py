@@ -58,6 +58,15 @@ Version = Annotated[int, Strict(), Field(ge=0), BeforeValidator(whole_number)]
 RecallSeconds = Annotated[int, Strict(), Field(ge=10, le=120), BeforeValidator(whole_number)]
 MinimumSeconds = Annotated[int, Strict(), Field(ge=0, le=600), BeforeValidator(whole_number)]
 RoundIndex = Annotated[int, Strict(), Field(ge=0, le=19), BeforeValidator(whole_number)]
+PhaseLength = Annotated[
+    str,
+    StringConstraints(
+        max_length=16,
+        pattern=r"^\s*(0*[1-9][0-9]*\s*m(in)?(\s*[0-9]+\s*s(ec)?)?"
+        r"|(0+\s*m(in)?\s*)?0*[1-9][0-9]*\s*s(ec)?)\s*$",
+    ),
+]
+"""A phase's length as the protocol files write it: "4m", "90s", "1m30s"."""
 Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 """An ISO 8601 date-time with a time zone; a bare number is refused, as the schema says."""
 
@@ -94,6 +103,13 @@ class EventCreate(Body):
     )
     uber_may_mint_uber: StrictBool = Field(
         False, description="Whether the event's first uber link may make further uber links"
+    )
+    phase_lengths: list[PhaseLength] | None = Field(
+        None,
+        max_length=30,
+        description="The event's own phase lengths, one per phase of the protocol, written "
+        "as the protocol files write them ('4m', '90s', '1m30s'); null for the protocol's",
+        examples=[["4m", "4m", "7m", "7m", "3m"]],
     )
 
 
@@ -204,9 +220,25 @@ class Revoked(BaseModel):
     )
 
 
+class TimingOut(BaseModel):
+    """Whether the plan fits between the start and the main-room time, with the numbers."""
+
+    needed_seconds: float
+    window_seconds: float
+    fits: bool
+    message: str = Field(
+        examples=[
+            "two rounds take 50 min; the window is 30 min: shorten phases, start earlier, "
+            "or fit to time later"
+        ]
+    )
+
+
 class EventCreated(BaseModel):
     id: str
     uber_link: LinkOut
+    protocol_id: str = Field(description="The protocol the rooms run (adapted if lengths given)")
+    timing: TimingOut
 
 
 class AdjustTimeBody(Body):

@@ -11,6 +11,7 @@ from server.forms import shipped_forms
 from server.service.asks import Asks
 from server.service.context import Context
 from server.service.data_rights import DataRights
+from server.service.event_plan import EventPlan
 from server.service.event_wide import EventActions
 from server.service.feedback import FeedbackDesk
 from server.service.format_switch import FormatSwitch
@@ -47,6 +48,7 @@ class Services:
         self.setup = EventSetup(context.protocols, self.writes, self.links)
         self.edits = SetupEdits(context.protocols, self.writes)
         self.formats = FormatSwitch(context.protocols, self.writes)
+        self.plan = EventPlan(self.setup, self.writes)
         self.snapshots = Snapshots(context, self.setups)
         self.principals = Principals(context)
         self.sightings = Sightings(context, self.writes)

@@ -30,12 +30,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import Principal
+from server.domain.adapted import AdaptationError, adapt, base_id, lengths_in_seconds
 from server.domain.pairing import OddTeam, PairBy, pair_teams
 from server.domain.protocol import Protocol
 from server.domain.records import Event, Room, Team
 from server.domain.seating import extra_roles
 from server.domain.state import RunState
 from server.domain.team_identity import describe, identity, team_key
+from server.domain.timing import TimingCheck, check_window
 from server.errors import BadRequest, Conflict, NotFound
 from server.protocols import ProtocolLibrary
 from server.service.csv_import import parse_teams_csv
@@ -79,14 +81,18 @@ class EventSetup:
         main_room_at: float,
         uber_label: str = "Uber moderator",
         uber_may_mint_uber: bool = False,
+        phase_lengths: Sequence[str] | None = None,
     ) -> tuple[Event, Link]:
         """Create an event (the admin's act) and its first uber moderator link, which may
-        make further uber links only if ``uber_may_mint_uber``."""
+        make further uber links only if ``uber_may_mint_uber``. ``phase_lengths`` adapts
+        the protocol for this event (``server.domain.adapted``)."""
         if protocol_id not in self.protocols:
             known = ", ".join(protocol.id for protocol in self.protocols)
             raise BadRequest(
                 f"unknown protocol {protocol_id!r}; expected one of: {known}", field="protocol_id"
             )
+        if phase_lengths is not None:
+            protocol_id = self.adapted(protocol_id, phase_lengths).id
         if main_room_at <= scheduled_start:
             raise BadRequest("main_room_at must be after scheduled_start", field="main_room_at")
 
@@ -106,6 +112,24 @@ class EventSetup:
             return event, link
 
         return await self.writes.run(attempt, what="the new event")
+
+    def adapted(self, protocol_id: str, phase_lengths: Sequence[str]) -> Protocol:
+        """The protocol with these phase lengths; a clear error naming the length at fault."""
+        base = self.protocols.get(base_id(protocol_id))
+        try:
+            return adapt(base, lengths_in_seconds(base, phase_lengths))
+        except AdaptationError as error:
+            if error.field == "phase_lengths":  # the protocol decides how many phases
+                raise Conflict(str(error), field=error.field) from None
+            raise BadRequest(str(error), field=error.field) from None
+
+    def timing(self, event: Event) -> TimingCheck:
+        """Whether the event's plan fits its window, with the numbers."""
+        return check_window(
+            self.protocols.get(event.protocol_id),
+            start=event.scheduled_start,
+            main_room_at=event.main_room_at,
+        )
 
     async def list_teams(self, principal: Principal) -> list[Team]:
         principal.require_uber("list every team")

@@ -201,9 +201,12 @@ test("driftText says how far a room is from the plan", () => {
   assert.equal(text({ drift_seconds: 125 }), "2:05 behind plan");
   assert.equal(text({ drift_seconds: -65 }), "1:05 ahead of plan");
   assert.equal(text({ drift_seconds: null }), "");
-  // A room not yet started drifts with the clock past the event's scheduled start.
-  assert.equal(text({ status: "not_started", drift_seconds: 0 }, 1_090_000), "1:30 behind plan");
-  assert.equal(text({ status: "not_started", drift_seconds: 0 }, 940_000), "1:00 ahead of plan");
+  // Before a room starts: when it is due to, not a drift.
+  assert.equal(text({ status: "not_started", drift_seconds: 0 }, 727_000), "Starts in 4:33");
+  assert.equal(text({ status: "not_started", drift_seconds: 0 }, 998_000), "Starts now");
+  assert.equal(text({ status: "not_started", drift_seconds: 0 }, 1_090_000), "1:30 late to start");
+  // After a recall, a drift means nothing.
+  assert.equal(text({ status: "recalled", drift_seconds: -2991 }), "");
 });
 
 test("peopleText counts who is connected by role", () => {

@@ -114,6 +114,7 @@ POST /api/event/pause-all               401  401  401  403  403  403  403  403  
 POST /api/event/resume-all              401  401  401  403  403  403  403  403  200  200  401R 401E
 POST /api/event/recall                  401  401  401  403  403  403  403  403  200  200  401R 401E
 POST /api/event/fit-to-time             401  401  401  403  403  403  403  403  200  200  401R 401E
+PATCH /api/event                        401  401  401  403  403  403  403  403  200  200  401R 401E
 POST /api/event/switch-format           401  401  401  403  403  403  403  403  200  404  401R 401E
 POST /api/event/broadcast               401  401  401  403  403  403  403  403  200  404  401R 401E
 POST /api/help                          401  401  401  403  201  201  201  201  403  403  401R 401E
@@ -639,6 +640,10 @@ REST_CALLS: dict[str, Rest] = {
     "POST /api/event/recall": Rest(body=lambda _: {"seconds": 30}, state="running"),
     "POST /api/event/fit-to-time": Rest(
         body=lambda w: {"target": iso(w.now + 1800), "minimum_seconds": 30}, state="running"
+    ),
+    # Both events stand at version 0 before anything runs: one body serves A's and B's uber.
+    "PATCH /api/event": Rest(
+        body=lambda w: {"expected_version": 0, "main_room_at": iso(w.now + 7200)}
     ),
     "POST /api/event/switch-format": Rest(
         body=lambda w: {

@@ -4,6 +4,7 @@ delete rooms. Each edit names the setup version its author saw (409
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,6 +13,8 @@ from server.api.deps import PrincipalDep, ServicesDep
 from server.api.edit_schemas import (
     FormatSwitchBody,
     FormatSwitched,
+    PlanChange,
+    PlanChanged,
     RoomEdit,
     SeatOrder,
     SetupEdited,
@@ -20,7 +23,7 @@ from server.api.edit_schemas import (
 )
 from server.api.record_ids import RoomId, TeamId
 from server.api.rest.setup import team_out
-from server.api.schemas import ERROR_RESPONSES
+from server.api.schemas import ERROR_RESPONSES, TimingOut
 from server.service.setup_edits import SeatMove
 from server.wire.team import TeamOut
 
@@ -125,4 +128,26 @@ async def switch_format(
         ended_room_ids=switched.ended,
         absent_team_ids=switched.absent,
         setup_version=body.setup_version + 1,
+    )
+
+
+@router.patch("/event", tags=["setup"])
+async def change_plan(
+    body: PlanChange, principal: PrincipalDep, services: ServicesDep
+) -> PlanChanged:
+    """Change the event's start, main-room time or phase lengths (lengths only before any
+    room starts); answered with the timing check against the main-room time."""
+    event, timing = await services.plan.change(
+        principal,
+        expected_version=body.expected_version,
+        scheduled_start=body.scheduled_start.timestamp() if body.scheduled_start else None,
+        main_room_at=body.main_room_at.timestamp() if body.main_room_at else None,
+        phase_lengths=body.phase_lengths,
+    )
+    return PlanChanged(
+        protocol_id=event.protocol_id,
+        scheduled_start=event.scheduled_start * 1000,
+        main_room_at=event.main_room_at * 1000,
+        version=event.state.version,
+        timing=TimingOut(**asdict(timing)),
     )

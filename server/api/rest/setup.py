@@ -3,6 +3,7 @@ the Zoom export, the caller's snapshot and the websocket's schema."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request, status
@@ -21,6 +22,7 @@ from server.api.schemas import (
     Result,
     RoomCreate,
     RoomOut,
+    TimingOut,
 )
 from server.domain.records import Team
 from server.service.setup import ZOOM_COLUMNS, zoom_assignment_rows
@@ -50,8 +52,15 @@ async def create_event(body: EventCreate, services: ServicesDep, _: AdminDep) ->
         scheduled_start=body.scheduled_start.timestamp(),
         main_room_at=body.main_room_at.timestamp(),
         uber_may_mint_uber=body.uber_may_mint_uber,
+        phase_lengths=body.phase_lengths,
     )
-    return EventCreated(id=event.id, uber_link=link_out(link))
+    timing = services.setup.timing(event)
+    return EventCreated(
+        id=event.id,
+        uber_link=link_out(link),
+        protocol_id=event.protocol_id,
+        timing=TimingOut(**asdict(timing)),
+    )
 
 
 @router.get("/me", tags=["live"], responses={200: {"links": SNAPSHOT_LINKS}})

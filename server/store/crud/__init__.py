@@ -41,6 +41,7 @@ from server.store.crud.events import (
     events_ended_before,
     events_recalling,
     get_event,
+    update_event_plan,
     write_event,
 )
 from server.store.crud.feedback import (
@@ -175,6 +176,7 @@ __all__ = [
     "set_moderator_name",
     "set_replacement",
     "team_link_ids",
+    "update_event_plan",
     "update_room",
     "update_team",
     "write_event",

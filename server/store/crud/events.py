@@ -64,6 +64,22 @@ async def write_event(
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+async def update_event_plan(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    scheduled_start: float,
+    main_room_at: float,
+    protocol_id: str,
+) -> None:
+    """The event's plan; written beside the compare-and-set on its version."""
+    await session.execute(
+        update(EVENT)
+        .where(EVENT.c.id == event_id)
+        .values(scheduled_start=scheduled_start, main_room_at=main_room_at, protocol_id=protocol_id)
+    )
+
+
 async def events_recalling(session: AsyncSession) -> list[tuple[str, float]]:
     query = select(EVENT.c.id, EVENT.c.recall_deadline).where(
         EVENT.c.status == EventStatus.RECALLING

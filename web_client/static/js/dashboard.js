@@ -11,10 +11,14 @@ import { phaseOf, remainingMs, statusText, zoneOf } from "./room_view.js";
 const ACCESS_TITLES = { moderator: "moderator", member: "team member", observer: "observer", uber: "uber" };
 
 export function driftText(room, protocol, event, clock) {
-  let drift = room.drift_seconds;
+  const drift = room.drift_seconds;
   if (room.status === "not_started") {
-    drift = (clock.serverNow() + protocol.total_seconds * 1000 - (event.scheduled_start + protocol.total_seconds * 1000)) / 1000;
+    // Before the start there is no drift to speak of: say when the room is due to start.
+    const wait = Math.round((event.scheduled_start - clock.serverNow()) / 1000);
+    if (Math.abs(wait) < 5) return "Starts now";
+    return wait > 0 ? `Starts in ${formatClock(wait * 1000)}` : `${formatClock(-wait * 1000)} late to start`;
   }
+  if (room.status === "recalled") return "";
   if (drift === null || drift === undefined) return "";
   const rounded = Math.round(drift);
   if (Math.abs(rounded) < 5) return "On plan";

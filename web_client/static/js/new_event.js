@@ -9,7 +9,20 @@ function localInput(date) {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-const start = new Date(Date.now() + 15 * 60000);
+const config = JSON.parse(document.getElementById("consult-config").textContent);
+const loadedAt = Date.now();
+// The server's clock now: on a rehearsal server it runs ahead (and faster), and the
+// times proposed and entered are read on it.
+const serverNow = () => config.server_time + (Date.now() - loadedAt) * config.clock_rate;
+
+const lengthsHint = document.getElementById("protocol-lengths");
+const showLengths = () => {
+  lengthsHint.textContent = (config.phases[form.protocol_id.value] ?? []).join(" ");
+};
+form.protocol_id.addEventListener("change", showLengths);
+showLengths();
+
+const start = new Date(serverNow() + 15 * 60000);
 start.setSeconds(0, 0);
 form.scheduled_start.value = localInput(start);
 form.main_room_at.value = localInput(new Date(start.getTime() + 90 * 60000));
@@ -26,6 +39,7 @@ form.addEventListener("submit", async (event) => {
       scheduled_start: new Date(data.get("scheduled_start")).toISOString(),
       main_room_at: new Date(data.get("main_room_at")).toISOString(),
       uber_may_mint_uber: data.get("uber_may_mint_uber") === "on",
+      phase_lengths: data.get("phase_lengths").trim() ? data.get("phase_lengths").trim().split(/[\s,/]+/) : null,
     }),
   });
   const body = await response.json();
@@ -36,6 +50,7 @@ form.addEventListener("submit", async (event) => {
   }
   const url = body.uber_link.url;
   result.replaceChildren(
+    h("p", { id: "timing", class: body.timing.fits ? "" : "warning-note" }, body.timing.fits ? `Timing: ${body.timing.message}.` : `Check the timing: ${body.timing.message}.`),
     h("p", {}, "Event created. Your uber moderator link (keep it: it is shown only once):"),
     h("p", {}, h("a", { href: url }, url)),
     h("p", {}, h("a", { href: `${url}/setup` }, "Set the event up: teams, rooms and links")),
