@@ -8,6 +8,7 @@ change to stored state goes through; built by the app's lifespan.
 from __future__ import annotations
 
 from server.forms import shipped_forms
+from server.service.agenda import SessionAgenda
 from server.service.asks import Asks
 from server.service.context import Context
 from server.service.data_rights import DataRights
@@ -49,6 +50,7 @@ class Services:
         self.edits = SetupEdits(context.protocols, self.writes)
         self.formats = FormatSwitch(context.protocols, self.writes)
         self.plan = EventPlan(self.setup, self.writes)
+        self.agenda = SessionAgenda(self.writes)
         self.snapshots = Snapshots(context, self.setups)
         self.principals = Principals(context)
         self.sightings = Sightings(context, self.writes)

@@ -7,7 +7,9 @@ Rules:
 - Phase lengths change only while no room has started (fit to time compresses
   a run under way); the rooms, all waiting, take the adapted protocol in the
   same transaction (one version step each), and open pages re-read the setup.
-- Every change answers with the timing check against the main-room time.
+- Every change answers with the timing check against the main-room time; a
+  request that changes nothing is answered with the plan as it stands and its
+  check (nothing is written).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from server.domain.event import Change
 from server.domain.records import Event
 from server.domain.state import Status
 from server.domain.timing import TimingCheck
-from server.errors import BadRequest, Conflict
+from server.errors import BadRequest, Conflict, NotFound
 from server.service.setup import EventSetup
 from server.service.tx import Tx
 from server.service.write_path import WritePath
@@ -44,10 +46,13 @@ class EventPlan:
     ) -> tuple[Event, TimingCheck]:
         principal.require_uber("change the event's plan")
         if scheduled_start is None and main_room_at is None and phase_lengths is None:
-            raise BadRequest(
-                "nothing to change: give scheduled_start, main_room_at or phase_lengths",
-                field="body",
+            # Nothing to change: the plan as it stands, with its timing check.
+            event = await self.writes.read(
+                lambda session: crud.get_event(session, event_id=principal.event_id)
             )
+            if event is None:
+                raise NotFound(f"no event with id {principal.event_id!r}")
+            return event, self.setup.timing(event)
 
         async def attempt(tx: Tx) -> Event:
             loaded = await tx.load_event(principal.event_id)

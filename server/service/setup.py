@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.access import Principal
 from server.domain.adapted import AdaptationError, adapt, base_id, lengths_in_seconds
+from server.domain.agenda import Agenda
 from server.domain.pairing import OddTeam, PairBy, pair_teams
 from server.domain.protocol import Protocol
 from server.domain.records import Event, Room, Team
@@ -105,6 +106,7 @@ class EventSetup:
                 main_room_at=main_room_at,
                 now=tx.now,
             )
+            await crud.insert_agenda(tx.session, event_id=event.id, agenda=Agenda())
             link = await self.links.issue(
                 tx, event.id, "uber", None, None, uber_label, uber_may_mint_uber
             )

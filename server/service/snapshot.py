@@ -32,6 +32,7 @@ from server.service.notes import note_view, visible_to
 from server.service.setup_cache import SetupCache
 from server.store import crud
 from server.wire.messages import (
+    AgendaView,
     AskView,
     EventView,
     FeedbackView,
@@ -42,7 +43,7 @@ from server.wire.messages import (
     YouView,
 )
 from server.wire.timeline import timeline
-from server.wire.views import event_view, help_view, room_view
+from server.wire.views import agenda_view, event_view, help_view, room_view
 
 SNAPSHOT_TTL = 1.0
 """Seconds a cached view may be reused (time-derived fields such as drift move)."""
@@ -64,6 +65,7 @@ class _Views:
     asks_by_room: dict[str, list[AskView]]
     consented: set[str]
     """The links of the event whose holders accepted the notice on notes."""
+    agenda: AgendaView | None
 
 
 class Snapshots:
@@ -103,6 +105,7 @@ class Snapshots:
             feedback = await crud.list_feedback(session, event_id=event_id)
             asks = await crud.list_room_requests(session, event_id=event_id)
             consented = await crud.consented_links(session, event_id=event_id)
+            agenda = await crud.get_agenda(session, event_id=event_id)
         stored_rooms = sorted(
             loaded.rooms, key=lambda stored: (stored.room.position, stored.room.id)
         )
@@ -141,6 +144,7 @@ class Snapshots:
             asks=ask_views,
             asks_by_room=asks_by_room,
             consented=consented,
+            agenda=None if agenda is None else agenda_view(agenda, event, now),
         )
         self._views[event_id] = views
         return views
@@ -183,6 +187,7 @@ class Snapshots:
                 if visible_to(note, principal)
             ],
             asks=views.asks if scope is None else views.asks_by_room.get(scope, []),
+            agenda=views.agenda,
             feedback=(
                 views.feedback
                 if principal.is_uber

@@ -8,9 +8,9 @@ transaction; ``server.service.write_path`` runs attempts, commits, and
 publishes.
 
 Rules:
-- Compare-and-sets are written in one order everywhere (events, then rooms in
-  id order, then links, then help requests, notes, room requests, forms,
-  feedback), so two writers never wait on each other in a cycle; one that finds
+- Compare-and-sets are written in one order everywhere (events, then agendas,
+  then rooms in id order, then links, then help requests, notes, room requests,
+  forms, feedback), so two writers never wait on each other in a cycle; one that finds
   the version moved raises ``LostRace``.
 - Every room version step is its own message and its own log row: a timer
   step that was due is recorded before the command that followed it.
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain import engine
 from server.domain import events as domain_events
+from server.domain.agenda import Agenda
 from server.domain.event import EventState, EventStatus
 from server.domain.help import HelpState
 from server.domain.records import Event, Feedback, HelpRequest, Note, Room, Team
@@ -40,8 +41,8 @@ from server.protocols import ProtocolLibrary
 from server.service.room_update import RoomUpdate
 from server.service.setup_cache import SetupCache
 from server.store import crud
-from server.wire.messages import EventUpdated, HelpUpdated, SetupChanged
-from server.wire.views import event_view, help_view
+from server.wire.messages import AgendaUpdated, EventUpdated, HelpUpdated, SetupChanged
+from server.wire.views import agenda_view, event_view, help_view
 
 
 class LostRace(Exception):
@@ -150,6 +151,9 @@ class Tx:
     _logs: list[crud.LogEntry] = field(default_factory=list)
     _setup_changed: set[str] = field(default_factory=set)
     _setup_seen: dict[str, int] = field(default_factory=dict)
+    _agendas: list[tuple[str, Agenda, Agenda]] = field(default_factory=list)
+    event_moves: list[tuple[Event, EventStatus, EventStatus]] = field(default_factory=list)
+    """Each event whose status this attempt changed: (the event after, status before, after)."""
     _details: dict[tuple[int, int], Mapping[str, object]] = field(default_factory=dict)
     publications: list[Publication] = field(default_factory=list)
     revocations: list[Revocation] = field(default_factory=list)
@@ -267,12 +271,38 @@ class Tx:
             )
         )
         changed = replace(event, state=after)
+        if after.status is not event.state.status:
+            self.event_moves.append((changed, event.state.status, after.status))
         message = EventUpdated(event=event_view(changed), actor=actor).model_dump_json()
         self.publications.append(Publication(event.id, message, EVERYONE))
         # Every process learns when the recall ends, so whichever is alive then ends it.
         recalling = after.status is EventStatus.RECALLING and after.recall_deadline is not None
         self.schedule.append((f"event:{event.id}", after.recall_deadline if recalling else None))
         return changed
+
+    def change_agenda(self, event: Event, before: Agenda, after: Agenda, *, actor: str) -> None:
+        """Record a change of the session's agenda: a compare-and-set on its version, a
+        log row, an ``agenda.updated`` to everyone."""
+        self._agendas.append((event.id, before, after))
+        segment = after.current
+        self._logs.append(
+            crud.LogEntry(
+                event_id=event.id,
+                room_id=None,
+                actor=actor,
+                action=f"agenda.{after.state.last_action}",
+                at=self.now,
+                version_before=before.state.version,
+                version_after=after.state.version,
+                detail={"index": after.state.index, "segment": segment.id if segment else None},
+            )
+        )
+        now = self.now
+
+        def message() -> str:
+            return AgendaUpdated(agenda=agenda_view(after, event, now)).model_dump_json()
+
+        self.publications.append(Publication(event.id, message, EVERYONE))
 
     def change_help(
         self, request: HelpRequest, after: HelpState, *, actor: str, action: str
@@ -435,6 +465,11 @@ class Tx:
                 state=change.after,
             ):
                 raise LostRace(f"event {change.event_id}")
+        for event_id, before, after in self._agendas:
+            if not await crud.write_agenda(
+                session, event_id=event_id, expected_version=before.state.version, agenda=after
+            ):
+                raise LostRace(f"the agenda of event {event_id}")
         if self._rooms:
             writes = sorted(self._rooms, key=lambda write: write.room.id)
             written = await crud.write_rooms(

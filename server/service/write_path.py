@@ -80,6 +80,9 @@ class WritePath:
         self.context = context
         self.setups = setups
         self.lost_races = 0
+        self.followers: list[Callable[[Tx], Awaitable[None]]] = []
+        """What follows from an attempt's changes, decided in the same transaction (the
+        agenda following the rooms): each runs after the attempt, before the write."""
         self._one_at_a_time = asyncio.Lock() if context.single_writer else None
 
     async def run(self, attempt: Callable[[Tx], Awaitable[R]], *, what: str = "") -> R:
@@ -94,6 +97,8 @@ class WritePath:
                 ):
                     tx = Tx(session, context.clock.now(), context.protocols, self.setups)
                     result = await attempt(tx)
+                    for follow in self.followers:
+                        await follow(tx)
                     await tx.write()
             except LostRace as lost:
                 self.lost_races += 1

@@ -283,6 +283,20 @@ class FormResponseRow(SQLModel, table=True):
     updated_at: float = 0.0
 
 
+class AgendaRow(SQLModel, table=True):
+    """An event's agenda (``server.domain.agenda``): its segments, where the session
+    stands, and a version for compare-and-set."""
+
+    __tablename__ = "agenda"
+
+    event_id: str = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    segments: list[dict[str, object]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    state: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0
+
+
 class ClockAnchorRow(SQLModel, table=True):
     """A rehearsal clock's anchor: at real instant ``real_at`` the server's clock read
     ``protocol_at`` and ran ``speed`` times faster than real time. One row (id 1)."""

@@ -498,6 +498,9 @@ class Snapshot(BaseModel):
         description="Final-thoughts feedback: every room's for an uber moderator, else the "
         "caller's own",
     )
+    agenda: AgendaView | None = Field(
+        None, description="The session's agenda: main-room segments around the breakouts"
+    )
 
 
 class RoomUpdated(BaseModel):
@@ -565,6 +568,36 @@ class Resync(BaseModel):
     type: Literal["resync"] = "resync"
     reason: str = Field(description="Why, in words (for logs, not for people)")
     spread_ms: int = Field(ge=0, description="The longest to wait before asking, in ms")
+
+
+class SegmentView(BaseModel):
+    id: str
+    title: str
+    seconds: int = Field(description="Planned length (0 for the breakouts: their window)")
+    kind: Literal["main", "breakouts"]
+    planned_start: float = Field(description="Epoch ms")
+
+
+class AgendaView(BaseModel):
+    """The whole session on one clock: its segments and where it stands."""
+
+    segments: list[SegmentView]
+    index: int = Field(description="The current segment; -1 before the start, len(segments) after")
+    status: Literal["waiting", "running", "paused", "over"]
+    started_at: float | None = Field(None, description="Epoch ms the current segment started")
+    deadline: float | None = Field(
+        None, description="Epoch ms the current segment's countdown reaches zero (null if paused)"
+    )
+    remaining_ms: float | None = Field(None, description="Frozen remaining time while paused")
+    version: int
+    last_change: ChangeView | None = None
+
+
+class AgendaUpdated(BaseModel):
+    """The session moved to another segment, or its segment's time changed."""
+
+    type: Literal["agenda.updated"] = "agenda.updated"
+    agenda: AgendaView
 
 
 class SetupChanged(BaseModel):
@@ -727,6 +760,7 @@ ServerMessage = Annotated[
     | PresenceUpdated
     | Resync
     | SetupChanged
+    | AgendaUpdated
     | NoteUpdated
     | FeedbackUpdated
     | AskUpdated

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from server.domain.agenda import Agenda, deadline, planned, remaining
 from server.domain.event import Change
 from server.domain.protocol import Protocol
 from server.domain.records import Event, HelpRequest, Room, Team
 from server.domain.seating import seat_count, seat_role
 from server.domain.state import RunState, Status, projected_end
-from server.wire.messages import ChangeView, EventView, HelpView, RoomView
+from server.wire.messages import AgendaView, ChangeView, EventView, HelpView, RoomView
 from server.wire.timeline import seat_label
 
 
@@ -120,4 +121,43 @@ def help_view(help_request: HelpRequest) -> HelpView:
         resolved_by=state.resolved_by,
         created_at=help_request.created_at * 1000.0,
         updated_at=state.updated_at * 1000.0,
+    )
+
+
+def agenda_view(agenda: Agenda, event: Event, now: float) -> AgendaView:
+    state = agenda.state
+    starts = planned(agenda, breakouts_start=event.scheduled_start, main_room_at=event.main_room_at)
+    if state.index < 0:
+        status = "waiting"
+    elif state.index >= len(agenda.segments):
+        status = "over"
+    else:
+        status = "paused" if state.paused_at is not None else "running"
+    paused = state.paused_at is not None
+    left = remaining(agenda, now, main_room_at=event.main_room_at) if paused else None
+    change = (
+        Change(state.last_action, state.last_by, state.last_at)
+        if state.last_action and state.last_at is not None
+        else None
+    )
+    return AgendaView.model_validate(
+        {
+            "segments": [
+                {
+                    "id": segment.id,
+                    "title": segment.title,
+                    "seconds": segment.seconds,
+                    "kind": segment.kind,
+                    "planned_start": start * 1000.0,
+                }
+                for segment, start in zip(agenda.segments, starts, strict=True)
+            ],
+            "index": state.index,
+            "status": status,
+            "started_at": ms(state.started_at),
+            "deadline": ms(deadline(agenda, main_room_at=event.main_room_at)),
+            "remaining_ms": ms(left),
+            "version": state.version,
+            "last_change": change_view(change),
+        }
     )

@@ -115,6 +115,8 @@ POST /api/event/resume-all              401  401  401  403  403  403  403  403  
 POST /api/event/recall                  401  401  401  403  403  403  403  403  200  200  401R 401E
 POST /api/event/fit-to-time             401  401  401  403  403  403  403  403  200  200  401R 401E
 PATCH /api/event                        401  401  401  403  403  403  403  403  200  200  401R 401E
+POST /api/event/agenda                  401  401  401  403  403  403  403  403  200  200  401R 401E
+PUT  /api/event/agenda/segments         401  401  401  403  403  403  403  403  200  200  401R 401E
 POST /api/event/switch-format           401  401  401  403  403  403  403  403  200  404  401R 401E
 POST /api/event/broadcast               401  401  401  403  403  403  403  403  200  404  401R 401E
 POST /api/help                          401  401  401  403  201  201  201  201  403  403  401R 401E
@@ -644,6 +646,10 @@ REST_CALLS: dict[str, Rest] = {
     # Both events stand at version 0 before anything runs: one body serves A's and B's uber.
     "PATCH /api/event": Rest(
         body=lambda w: {"expected_version": 0, "main_room_at": iso(w.now + 7200)}
+    ),
+    "POST /api/event/agenda": Rest(body=lambda _: {"action": "start", "expected_version": 0}),
+    "PUT /api/event/agenda/segments": Rest(
+        body=lambda _: {"segments": [{"title": "Welcome", "length": "8m", "part": "before"}]}
     ),
     "POST /api/event/switch-format": Rest(
         body=lambda w: {

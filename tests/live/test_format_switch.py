@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from server.store import crud
 from tests.fakes import FakeClock
 from tests.live.harness import Client, client, make_settings, running_server, set_up_event
 
@@ -156,8 +157,6 @@ async def test_pairs_become_a_fishbowl_then_a_single_presenter_with_a_team_absen
         reformed = next(r for r in report["rooms"] if r["id"] == room1)["reformed"]
         assert [item["protocol_id"] for item in reformed] == ["fishbowl", "single-presenter"]
         async with server.services.context.sessions() as session:
-            from server.store import crud
-
             entries = await crud.read_log(session, event_id=setup.event_id)
         assert [entry.action for entry in entries].count("event.switch_format") == 2
 

@@ -22,6 +22,7 @@ names, not its modules.
 
 from __future__ import annotations
 
+from server.store.crud.agenda import get_agenda, insert_agenda, write_agenda
 from server.store.crud.anchor import delete_clock_anchor, get_clock_anchor, put_clock_anchor
 from server.store.crud.edits import (
     claim_setup_version,
@@ -139,6 +140,7 @@ __all__ = [
     "find_feedback",
     "find_form_response",
     "find_note",
+    "get_agenda",
     "get_clock_anchor",
     "get_event",
     "get_help_request",
@@ -146,6 +148,7 @@ __all__ = [
     "get_teams",
     "hash_token",
     "hold_requester",
+    "insert_agenda",
     "insert_feedback",
     "insert_form_response",
     "insert_note",
@@ -179,6 +182,7 @@ __all__ = [
     "update_event_plan",
     "update_room",
     "update_team",
+    "write_agenda",
     "write_event",
     "write_feedback",
     "write_form_response",

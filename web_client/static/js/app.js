@@ -20,6 +20,7 @@ import { FeedbackForm, buildFeedbackSummary } from "./feedback.js";
 import { buildAskBox, buildOpenAsks } from "./asks.js";
 import { FormsPanel } from "./forms.js";
 import { openFormatSwitch } from "./format_switch.js";
+import { agendaText, buildAgendaControls, buildAgendaStrip } from "./agenda.js";
 
 // The page's settings come as data, not as a script (the CSP allows no inline script).
 const { token, view } = JSON.parse(document.getElementById("consult-config").textContent);
@@ -31,6 +32,7 @@ const state = {
   event: null,
   protocol: null,
   protocols: {},
+  agenda: null,
   rooms: new Map(),
   help: new Map(),
   feedback: new Map(),
@@ -119,6 +121,14 @@ function receive(message) {
     case "setup.changed":
       connection.raw({ type: "snapshot.request" });
       break;
+    case "agenda.updated":
+      if (state.agenda && message.agenda.version <= state.agenda.version) break;
+      state.agenda = message.agenda;
+      if (view !== "dashboard" && message.agenda.status === "running") {
+        announce(`Now: ${message.agenda.segments[message.agenda.index].title}.`);
+      }
+      render();
+      break;
     case "error":
       showBanner({ text: message.message, sender: "consult", id: `e${Date.now()}` }, "error");
       break;
@@ -132,6 +142,7 @@ function applySnapshot(snapshot) {
   state.event = snapshot.event;
   state.protocol = snapshot.protocol;
   state.protocols = snapshot.protocols ?? {};
+  state.agenda = snapshot.agenda ?? null;
   state.rooms = new Map(snapshot.rooms.map((room) => [room.id, room]));
   state.help = new Map(snapshot.help.map((item) => [item.id, item]));
   state.presence = snapshot.presence;
@@ -200,15 +211,17 @@ function buildLayout() {
   main.replaceChildren();
   if (view === "dashboard") {
     layout = {
+      agenda: h("div"),
       schedule: h("div"),
+      agendaControls: h("div"),
       controls: buildEventControls(context(), actions),
       tiles: h("div", { class: "tiles", id: "tiles" }),
       feedback: h("div"),
     };
-    main.append(h("h1", {}, "Every room"), layout.schedule, layout.controls, layout.tiles, layout.feedback);
+    main.append(layout.agenda, h("h1", {}, "Every room"), layout.schedule, layout.agendaControls, layout.controls, layout.tiles, layout.feedback);
   } else {
-    layout = { room: h("div"), controls: h("div"), asks: h("div"), help: null, helpStatus: h("p", { role: "status" }) };
-    main.append(layout.room, layout.asks, layout.controls);
+    layout = { agenda: h("div"), room: h("div"), controls: h("div"), asks: h("div"), help: null, helpStatus: h("p", { role: "status" }) };
+    main.append(layout.agenda, layout.room, layout.asks, layout.controls);
     if (state.rooms.size) main.append(finalThoughts.element, notes.element, reflection.element);
     if (state.you.access === "member" || state.you.access === "moderator") {
       layout.help = helpBox(layout.helpStatus);
@@ -223,10 +236,18 @@ function render(flashRoomId = null, rebuild = false) {
   document.getElementById("event-title").textContent = state.event.title;
   if (rebuild || layout === null) buildLayout();
   tickers = [];
+  if (state.agenda) {
+    const strip = buildAgendaStrip(state.agenda, connection.clock);
+    tickers.push(strip.tick);
+    layout.agenda.replaceChildren(strip.element);
+  }
   if (view === "dashboard") {
     const schedule = buildSchedule(context());
     tickers.push(schedule.tick);
     layout.schedule.replaceChildren(schedule.element);
+    const focusedAgenda = document.activeElement?.dataset?.agenda;
+    layout.agendaControls.replaceChildren(buildAgendaControls(state.agenda, actions.agenda));
+    if (focusedAgenda) layout.agendaControls.querySelector(`[data-agenda="${focusedAgenda}"]`)?.focus();
     const tiles = [];
     for (const room of state.rooms.values()) {
       const tile = buildTile(room, context(room), actions);
@@ -382,6 +403,12 @@ function updateRecall() {
   if (count.textContent !== text) count.textContent = text;
   document.getElementById("recall-note").textContent =
     left > 0 ? "Please leave the breakout room when the countdown ends." : "Please return to the main room now.";
+  // Back in the main room, the session goes on: the segment the recall led into, counting down.
+  const segment = state.agenda?.segments[state.agenda.index];
+  const now = segment && segment.kind === "main" && left <= 0 ? agendaText(state.agenda, connection.clock) : null;
+  const line = now ? `Now in the main room: ${now.title}, ${now.count}` : "";
+  const agendaLine = document.getElementById("recall-agenda");
+  if (agendaLine.textContent !== line) agendaLine.textContent = line;
 }
 
 // -- actions ---------------------------------------------------------------------------------------------
@@ -426,6 +453,19 @@ const actions = {
       }
     } catch (error) {
       showError(error);
+    }
+  },
+  // The main-room clock, over REST (uber moderators); the change reaches every page as
+  // an agenda.updated.
+  async agenda(body) {
+    const response = await fetch("/api/event/agenda", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      const data = await response.json().catch(() => ({}));
+      showError(new Error(data.error?.message ?? `the agenda was not changed (${response.status})`));
     }
   },
   switchFormat() {
