@@ -89,4 +89,6 @@ async def test_the_agenda_strip_and_controls_are_accessible_on_a_phone(
             await page.set_viewport_size(WIDTHS["phone"])  # type: ignore[arg-type]
             live = await open_live(page, f"{server.base_url}/j/{token}")
             await expect(live.locator("#agenda-segment")).to_have_text("Welcome")
-            await check(live, "agenda-phone" if token == setup.uber else "agenda-member", "phone")
+            await check(
+                live, "agenda-dashboard" if token == setup.uber else "agenda-member", "phone"
+            )
