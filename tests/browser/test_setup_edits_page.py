@@ -120,3 +120,51 @@ async def test_the_setup_page_with_its_actions_is_accessible_on_a_phone(
             await page.goto(f"{server.base_url}/j/{setup.uber}/setup")
             await expect(page.locator("#teams tbody tr")).to_have_count(4)
             await check(page, "setup-edits", width)
+
+
+async def test_a_team_is_deleted_and_the_agenda_set_from_the_setup_page(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    async with running_server(make_settings(tmp_path / "a.db"), SystemClock()) as server:
+        setup = await set_up_event(server, rooms=2)
+        page = await browser.new_page()
+        await page.goto(f"{server.base_url}/j/{setup.uber}/setup")
+        await expect(page.locator("#teams tbody tr")).to_have_count(4)
+        await page.get_by_role("button", name="Delete Team 2B").click()
+        await expect(page.locator("#confirm-dialog")).to_contain_text("Delete Team 2B")
+        await page.locator("#confirm-dialog").get_by_role("button", name="Delete").click()
+        await expect(page.locator("#status")).to_have_text("Deleted Team 2B.")
+        await expect(page.locator("#teams tbody tr")).to_have_count(3)
+        await expect(page.locator("tr[data-room]").nth(1)).to_contain_text("empty seat")
+
+        await expect(page.get_by_label("Segment 1: title")).to_have_value("Welcome")
+        await page.get_by_label("Segment 1: length (as 10m or 90s)").fill("12m")
+        await page.get_by_label("Segment 3: before or after the breakouts").select_option("remove")
+        await page.get_by_role("button", name="Save the agenda").click()
+        await expect(page.locator("#status")).to_have_text("Saved the agenda.")
+        async with server.http(setup.uber) as http:
+            agenda = (await http.get("/api/me")).json()["agenda"]
+        assert [(s["title"], s["seconds"]) for s in agenda["segments"]] == [
+            ("Welcome", 720),
+            ("Breakout rooms", 0),
+            ("Whole-group debrief", 900),
+        ]
+        await check(page, "setup-agenda", "desktop")
+
+
+async def test_the_moderator_swaps_who_presents_first_before_the_start(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    async with running_server(make_settings(tmp_path / "m.db"), SystemClock()) as server:
+        setup = await set_up_event(server, rooms=1)
+        base = server.base_url
+        member = await open_live(await browser.new_page(), f"{base}/j/{setup.members[0][0]}")
+        moderator = await open_live(await browser.new_page(), f"{base}/j/{setup.moderators[0]}")
+        await expect(member.locator("#your-role")).to_have_text("Presenting team")
+        swap = moderator.locator("#swap-seats")
+        await expect(swap).to_have_text("Swap: Team 1B presents first")
+        await swap.click()
+        await expect(member.locator("#your-role")).to_have_text("Inquiry team")
+        await expect(swap).to_have_text("Swap: Team 1A presents first")
+        await moderator.click("[data-action=start]")
+        await expect(moderator.locator("#swap-seats")).to_have_count(0)

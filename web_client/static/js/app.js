@@ -285,6 +285,8 @@ function render(flashRoomId = null, rebuild = false) {
       if (view === "moderator") {
         const focused = document.activeElement?.dataset?.action;
         layout.controls.replaceChildren(buildControls(room, (item) => runAction(room, item)));
+        const swap = swapSeatsButton(room);
+        if (swap) layout.controls.querySelector("#controls")?.append(swap);
         if (focused) layout.controls.querySelector(`[data-action="${focused}"]`)?.focus();
       }
       const mine = [...state.help.values()].filter((item) => item.room_id === room.id && item.status !== "resolved");
@@ -299,6 +301,27 @@ function render(flashRoomId = null, rebuild = false) {
     }
   }
   tick();
+}
+
+// Before the start the pair decides who presents first: the moderator swaps the two seats.
+// The change names the setup version this page shows (refused if the setup changed since).
+function swapSeatsButton(room) {
+  const rotating = room.seats.filter((seat) => !seat.fixed);
+  if (room.status !== "not_started" || rotating.length !== 2 || !rotating.every((seat) => seat.team_id)) return null;
+  const swap = async () => {
+    const response = await fetch(`/api/rooms/${room.id}/seats`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ setup_version: state.event.setup_version, team_ids: [rotating[1].team_id, rotating[0].team_id] }),
+    });
+    if (response.ok) {
+      announce(`${rotating[1].team_name} now presents first.`);
+    } else {
+      const data = await response.json().catch(() => ({}));
+      showError(new Error(data.error?.code === "setup.stale" ? "the setup changed meanwhile: the page now shows it; try again" : data.error?.message ?? "not swapped"));
+    }
+  };
+  return h("button", { type: "button", id: "swap-seats", "data-action": "swap-seats", onclick: swap }, `Swap: ${rotating[1].team_name} presents first`);
 }
 
 // A team's copy of what is kept about it (notes, final thoughts, its room's timing).

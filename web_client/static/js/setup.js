@@ -212,6 +212,7 @@ async function refresh() {
       );
     }),
   );
+  renderAgenda();
   const seats = snapshot.protocol.room.seating.length;
   const free = teams.filter((team) => !seatOf.has(team.id));
   document.getElementById("room-seats").replaceChildren(
@@ -221,6 +222,61 @@ async function refresh() {
     ),
   );
 }
+
+// -- the session's agenda: main-room segments around the breakouts ------------------------
+
+function minutesText(seconds) {
+  return seconds % 60 ? `${Math.floor(seconds / 60)}m${seconds % 60}s` : `${seconds / 60}m`;
+}
+
+function agendaRow(index, segment = { title: "", seconds: 300 }, part = "after") {
+  return h(
+    "tr",
+    { "data-segment": "" },
+    h("td", {}, h("input", { name: "title", value: segment.title, required: true, maxlength: "80", "aria-label": `Segment ${index}: title` })),
+    h("td", {}, h("input", { name: "length", value: minutesText(segment.seconds), required: true, maxlength: "16", "aria-label": `Segment ${index}: length (as 10m or 90s)` })),
+    h(
+      "td",
+      {},
+      h("select", { name: "part", "aria-label": `Segment ${index}: before or after the breakouts` },
+        h("option", { value: "before", selected: part === "before" }, "before the breakouts"),
+        h("option", { value: "after", selected: part === "after" }, "after the breakouts"),
+        h("option", { value: "remove" }, "remove it")),
+    ),
+  );
+}
+
+function renderAgenda() {
+  const agenda = snapshot.agenda;
+  const form = document.getElementById("agenda-form");
+  if (!agenda) return;
+  if (document.activeElement && form.contains(document.activeElement)) return; // being edited
+  const breakouts = agenda.segments.findIndex((segment) => segment.kind === "breakouts");
+  let number = 0;
+  const rows = agenda.segments.map((segment, index) =>
+    segment.kind === "breakouts"
+      ? h("tr", {}, h("td", {}, h("strong", {}, segment.title)), h("td", {}, "from the start to the main-room time"), h("td", {}, ""))
+      : agendaRow((number += 1), segment, index < breakouts ? "before" : "after"),
+  );
+  document.querySelector("#agenda-table tbody").replaceChildren(...rows);
+  const started = agenda.status !== "waiting";
+  for (const control of form.querySelectorAll("input, select, button")) control.disabled = started;
+}
+
+document.getElementById("agenda-add").addEventListener("click", () => {
+  const count = document.querySelectorAll("#agenda-table tbody tr[data-segment]").length;
+  document.querySelector("#agenda-table tbody").append(agendaRow(count + 1, { title: "", seconds: 300 }, "after"));
+  document.querySelector("#agenda-table tbody tr:last-child input")?.focus();
+});
+
+document.getElementById("agenda-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const segments = [...document.querySelectorAll("#agenda-table tbody tr[data-segment]")]
+    .map((row) => ({ title: row.querySelector("[name=title]").value, length: row.querySelector("[name=length]").value, part: row.querySelector("[name=part]").value }))
+    .filter((segment) => segment.part !== "remove");
+  document.activeElement?.blur();
+  await edit("PUT", "/api/event/agenda/segments", { segments }, "Saved the agenda.");
+});
 
 function addLinkRow(who, link) {
   const copy = h("button", { type: "button", onclick: () => navigator.clipboard?.writeText(link.url).then(() => say(`Copied the link for ${who}.`)) }, `Copy link for ${who}`);
