@@ -316,6 +316,8 @@ class EventMachine(RuleBasedStateMachine):
         self.room_returned = {room: state.returned for room, state in stored.rooms.items()}
         self.last_room: dict[str, dict[str, Any]] = {}
         self.help_versions: dict[str, int] = {}
+        self.agenda_version = 0
+        self.agenda_index = -1
         self.help_status: dict[str, str] = {}
         self.help_rooms: dict[str, str] = {}
         self.help_askers: dict[str, tuple[str | None, str]] = {}
@@ -512,7 +514,12 @@ class EventMachine(RuleBasedStateMachine):
         events = [sent for sent in published if sent.message["type"] == "event.updated"]
         if action == "start" and was_setup:
             assert [sent.message["event"]["status"] for sent in events] == ["running"]
-            assert published[-1] is events[0], "the event follows the room it was started by"
+            # The event follows the room it was started by; the agenda follows the event.
+            assert [sent.message["type"] for sent in published[-2:]] == [
+                "event.updated",
+                "agenda.updated",
+            ]
+            assert published[-2] is events[0]
         else:
             assert events == []
 
@@ -706,8 +713,12 @@ class EventMachine(RuleBasedStateMachine):
         assert reply.event_version == version_before + 1
         events = [sent for sent in published if sent.message["type"] == "event.updated"]
         assert [sent.message["event"]["version"] for sent in events] == [reply.event_version]
-        # A recall shows its countdown first; otherwise the rooms go first.
-        assert published.index(events[0]) == (0 if action == "recall" else len(published) - 1)
+        # A recall shows its countdown first; otherwise the rooms go first. The agenda,
+        # when the event's move moves it, follows the event.
+        agenda = [sent for sent in published if sent.message["type"] == "agenda.updated"]
+        assert agenda == published[len(published) - len(agenda) :]
+        rest = published[: len(published) - len(agenda)]
+        assert rest.index(events[0]) == (0 if action == "recall" else len(rest) - 1)
         by_actor = {
             sent.message["room"]["id"]
             for sent in published
@@ -1045,6 +1056,18 @@ class EventMachine(RuleBasedStateMachine):
                 self.help_status[help_id] = view["status"]
                 self.help_rooms[help_id] = view["room_id"]
                 self.last_help[help_id] = view
+            elif kind == "agenda.updated":
+                # The agenda follows the rooms: one version at a time, only forward (no
+                # rule here moves it back), into the breakouts or the debrief.
+                agenda = message["agenda"]
+                assert sent.audience == EVERYONE
+                assert agenda["version"] == self.agenda_version + 1, agenda
+                assert agenda["index"] > self.agenda_index, agenda
+                segment = agenda["segments"][agenda["index"]]
+                expected = "breakouts" if self.event_status == "running" else "debrief"
+                assert segment["id"] == expected, (self.event_status, segment)
+                self.agenda_version = agenda["version"]
+                self.agenda_index = agenda["index"]
             else:
                 assert kind == "setup.changed", f"unexpected message {message}"
 
