@@ -274,7 +274,11 @@ async def test_one_client_s_flood_is_throttled_then_closed_while_another_s_pings
                 )
                 await calm.wait_type("clock.pong")
                 round_trips.append(time.perf_counter() - sent)
-            assert max(round_trips) < 0.5, round_trips
+            # Not starved: most round trips stay quick while the flood is refused. One
+            # may meet a pause of the whole machine (a busy CI host), so the median is
+            # held to 0.1 s and none may take longer than 2 s.
+            assert sorted(round_trips)[len(round_trips) // 2] < 0.1, round_trips
+            assert max(round_trips) < 2.0, round_trips
             pongs, limited = 0, []
             with contextlib.suppress(ConnectionClosed, TimeoutError):
                 while True:
