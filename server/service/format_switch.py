@@ -160,9 +160,8 @@ class FormatSwitch:
             seats: dict[str, list[tuple[str, str]]] = {room.id: [] for room in rooms}
             for room, dealt in zip(targets, deal, strict=True):
                 seats[room.id] = dealt
-            # Seats first emptied everywhere they change, then dealt: a team moving from
-            # one switched room to another never holds two seats at once.
-            await crud.deal_seats(tx.session, seats={room.id: [] for room in targets})
+            # One deal: every switched room's seats go first, then the new ones are
+            # written, so a team moving between switched rooms never holds two seats.
             await crud.deal_seats(tx.session, seats=seats)
             before = {t: room.id for room in rooms for t in room.team_ids if t}
             after = {t: room_id for room_id, dealt in seats.items() for t, _ in dealt if t}

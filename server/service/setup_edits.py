@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.access import Principal
+from server.domain.protocol import Protocol
 from server.domain.records import Event, Room, Team
 from server.domain.seating import extra_roles
 from server.domain.state import RunState, Status
@@ -76,13 +77,13 @@ def stale(seen: int, current: int) -> Conflict:
     return refusal
 
 
-def _status_words(room: Room, state: RunState, protocol_phases: Sequence[str]) -> str:
+def _status_words(room: Room, state: RunState, protocol: Protocol) -> str:
     if state.status is Status.BETWEEN_ROUNDS:
         return f"{room.label} is between rounds"
     if state.status in (Status.FINISHED, Status.RECALLED):
         return f"{room.label} has run"
     return (
-        f"{room.label} is running ({protocol_phases[state.phase_index]}, "
+        f"{room.label} is running ({protocol.phases[state.phase_index].title}, "
         f"round {state.round_index + 1})"
     )
 
@@ -127,9 +128,8 @@ class SetupEdits:
         if state.status is Status.NOT_STARTED:
             return
         protocol = self.protocols.get(state.protocol_id)
-        titles = [phase.title for phase in protocol.phases]
         raise Conflict(
-            f"{_status_words(room, state, titles)}: {what} only before a room starts. "
+            f"{_status_words(room, state, protocol)}: {what} only before a room starts. "
             "Change rooms that have not started, or wait for the next session",
             field="room_id",
         )
@@ -161,8 +161,9 @@ class SetupEdits:
         async def attempt(tx: Tx) -> Team:
             current = await self._current(tx, principal, setup_version, team_id=team_id)
             team = self._team(current, team_id)
-            edited = {**_fields(team), **changes}
-            key = team_key(edited["name"], edited["organisation"])
+            key = team_key(
+                changes.get("name", team.name), changes.get("organisation", team.organisation)
+            )
             for other in current.teams.values():
                 if other.id != team_id and identity(other) == key:
                     raise Conflict(
@@ -203,10 +204,9 @@ class SetupEdits:
                 state = current.states[room.id]
                 if state.status not in (Status.NOT_STARTED, Status.FINISHED, Status.RECALLED):
                     protocol = self.protocols.get(state.protocol_id)
-                    titles = [phase.title for phase in protocol.phases]
                     raise Conflict(
                         f"{team.name} is seated in a room under way "
-                        f"({_status_words(room, state, titles)}): deleting it now would "
+                        f"({_status_words(room, state, protocol)}): deleting it now would "
                         "break the round. Let the room finish first",
                         field="team_id",
                     )
@@ -468,16 +468,3 @@ class _Deal:
 
     def all(self) -> dict[str, list[tuple[str, str]]]:
         return self._seats
-
-
-def _fields(team: Team) -> dict[str, Any]:
-    return {
-        "name": team.name,
-        "organisation": team.organisation,
-        "members": team.members,
-        "challenge": team.challenge,
-        "request": team.request,
-        "stage": team.stage,
-        "tags": team.tags,
-        "emails": team.emails,
-    }
