@@ -57,6 +57,7 @@ def _not_a_number(value: object) -> object:
 Version = Annotated[int, Strict(), Field(ge=0), BeforeValidator(whole_number)]
 RecallSeconds = Annotated[int, Strict(), Field(ge=10, le=120), BeforeValidator(whole_number)]
 MinimumSeconds = Annotated[int, Strict(), Field(ge=0, le=600), BeforeValidator(whole_number)]
+ExpirySeconds = Annotated[int, Strict(), Field(ge=10, le=24 * 3600), BeforeValidator(whole_number)]
 RoundIndex = Annotated[int, Strict(), Field(ge=0, le=19), BeforeValidator(whole_number)]
 PhaseLength = Annotated[
     str,
@@ -297,6 +298,10 @@ class BroadcastBody(Body):
     text: str = Field(min_length=1, max_length=500)
     room_id: str | None = None
     role: str | None = None
+    expires_in_seconds: ExpirySeconds | None = Field(
+        None,
+        description="Pages stop showing it this long after it is sent; default: until dismissed",
+    )
 
 
 class NoteBody(Body):

@@ -17,6 +17,10 @@ Rules:
   is idle, else through the bounded queue), so a client that stops reading is
   dropped (close code 1013) without slowing anyone else.
 - An idle connection holds one task, the one reading its frames.
+- What a person says of themselves lasts as long as the connection and goes
+  to the hub, not the database: a ``presence.name`` (any access may give
+  one), and the clock offset and round trip a ``clock.ping`` may carry (the
+  ping is answered with a ``clock.pong`` either way).
 - A client sending faster than its budget gets ``rate_limited`` errors (the
   frames are not processed), and is closed with 1008 if it goes on
   (``server.api.flood``).
@@ -61,9 +65,11 @@ from server.wire.messages import (
     HelpClaim,
     HelpRequest,
     HelpResolve,
+    NameResult,
     NoteResult,
     NoteSave,
     PauseAll,
+    PresenceName,
     Recall,
     ResumeAll,
     RoomAnswer,
@@ -133,12 +139,18 @@ def request_id_of(text: str) -> str | None:
     return None
 
 
-async def dispatch(services: Services, principal: Principal, message: ClientMessage) -> Any:
-    """Run one client message; returns the reply message (or None)."""
+async def dispatch(
+    services: Services, principal: Principal, message: ClientMessage, connection: Connection
+) -> Any:
+    """Run one client message from ``connection``; returns the reply message (or None)."""
     clock = services.context.clock
+    hub = services.context.hub
     detail: CommandResult
     match message:
         case ClockPing():
+            hub.describe(
+                connection, offset_ms=message.offset_ms, round_trip_ms=message.round_trip_ms
+            )
             return ClockPong(
                 request_id=message.request_id,
                 client_time=message.client_time,
@@ -184,7 +196,11 @@ async def dispatch(services: Services, principal: Principal, message: ClientMess
             )
         case BroadcastSend():
             detail = await services.event.broadcast(
-                principal, text=message.text, room_id=message.room_id, role=message.role
+                principal,
+                text=message.text,
+                room_id=message.room_id,
+                role=message.role,
+                expires_in_seconds=message.expires_in_seconds,
             )
         case HelpRequest():
             detail = help_result(
@@ -229,6 +245,9 @@ async def dispatch(services: Services, principal: Principal, message: ClientMess
         case ConsentGive():
             at = await services.notes.consent(principal)
             detail = ConsentResult(consented_at=at * 1000)
+        case PresenceName():
+            hub.describe(connection, name=message.name)
+            detail = NameResult(name=connection.name)
         case HelpResolve():
             help_view = await services.help.resolve(
                 principal, help_id=message.help_id, expected_version=message.expected_version
@@ -306,7 +325,7 @@ async def receive_loop(services: Services, connection: Connection, principal: Pr
         request_id = request_id_of(text)
         try:
             message = client_message_adapter.validate_json(text)
-            reply = await dispatch(services, principal, message)
+            reply = await dispatch(services, principal, message, connection)
         except ValidationError as error:
             reply = validation_error(error, request_id)
         except ServiceError as error:

@@ -372,7 +372,7 @@ def _apply_fit(
     start = state.phase_started_at
     assert start is not None
     added = plan.current_phase_end - start - state.phase_seconds - state.paused_seconds
-    fitted = replace(state, added_seconds=added, planned=plan.later_phases)
+    fitted = replace(state, added_seconds=added, planned=plan.later_phases, plan_end=plan.end)
     if fitted.status is S.OVERTIME and plan.current_phase_end > now:
         fitted = replace(fitted, status=S.RUNNING)
     return fitted, [ev.FitApplied(now, plan.target_end)]

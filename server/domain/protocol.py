@@ -78,12 +78,17 @@ class RoomShape(_Frozen):
     person according to ``kind``. ``others`` is the role of everyone in the
     room beyond the seats (the outer circle of a fishbowl), if anyone may be.
     ``moderator`` is the role of the person who runs the room.
+    ``challenge_from`` is the seating role whose challenge and request the room
+    works on in a round (the presenting team, the coachee, the client): the
+    seat holding that role shows its team's challenge to the room. None: the
+    protocol works on no one's challenge (a learning walk).
     """
 
     kind: Literal["team", "person"]
     seating: Annotated[tuple[Slug, ...], Field(min_length=1)]
     others: Slug | None = None
     moderator: Slug
+    challenge_from: Slug | None = None
 
     @property
     def seats(self) -> int:
@@ -200,6 +205,14 @@ def cross_reference_problems(protocol: Protocol) -> list[tuple[str, str]]:
             problems.append((field, f"unknown role {role_id!r}; expected one of: {expected}"))
     if room.moderator in room.seating:
         problems.append(("room.moderator", "the moderator cannot also hold a seat"))
+    if room.challenge_from is not None and room.challenge_from not in room.seating:
+        seating = ", ".join(room.seating)
+        problems.append(
+            (
+                "room.challenge_from",
+                f"{room.challenge_from!r} holds no seat; expected one of: {seating}",
+            )
+        )
 
     phase_ids: set[str] = set()
     for index, phase in enumerate(protocol.phases):

@@ -9,7 +9,8 @@ Rules:
 - ``version`` grows by one with every transition, whether a command or the
   timer caused it, so a command made against an older view can be refused.
 - Fitted durations for phases that have not started yet live in ``planned``;
-  a phase that has no entry there lasts as long as its definition says.
+  a phase that has no entry there lasts as long as its definition says. The
+  fitted plan's end is ``plan_end``: drift is measured against it.
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ class RunState:
     updated_at: float | None = None
     """The latest instant the run has seen; time in a run never goes backwards."""
     planned: tuple[PlannedPhase, ...] = field(default=())
+    plan_end: float | None = None
+    """When the run's current plan ends: set by fit to time (the fitted plan's end);
+    None means the schedule (the event's start plus the protocol's length)."""
 
     @property
     def phase_end(self) -> float | None:

@@ -14,6 +14,9 @@ Rules:
   period, and if the connection has not ended by then its transport is
   aborted (the ``consult.abort`` extension), so the socket, the reader task
   and every buffer are released even when the client never reads again.
+- A connection also holds what its person said of themselves for presence: the
+  name they gave and their page's clock quality (``server.hub.presence``). It
+  lasts as long as the connection; a page says it again after reconnecting.
 """
 
 from __future__ import annotations
@@ -61,10 +64,13 @@ class Connection:
         "id",
         "live",
         "member",
+        "name",
+        "offset_ms",
         "on_failure",
         "pending",
         "pumping",
         "queue_size",
+        "round_trip_ms",
         "websocket",
     )
 
@@ -89,6 +95,13 @@ class Connection:
         """Set once the endpoint has finished with this connection."""
         self.on_failure: Callable[[Connection], None] | None = None
         """Told when the pump fails after a message was accepted (the hub evicts)."""
+        self.name = ""
+        """The name the person gave on this connection ("" for none)."""
+        self.offset_ms: float | None = None
+        """The page's estimate of server minus client time, as presence shows it (None: not
+        reported yet)."""
+        self.round_trip_ms: float | None = None
+        """The round trip that estimate rests on, as presence shows it (None: not reported)."""
 
     def offer(self, text: str, frame: bytes | None = None) -> bool:
         """Send or queue a message without waiting; False if the connection cannot take it.

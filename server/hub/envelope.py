@@ -5,7 +5,9 @@ An envelope is one ``str``: a kind letter, a header line, a newline, a body.
 - ``m`` a message for clients. Header: the audience as JSON. Body: the
   payload text, forwarded to clients byte for byte.
 - ``p`` the people connected to one room through one process. Header JSON
-  ``{"room", "process"}``; body: a JSON list of people.
+  ``{"room", "process"}``; body: a JSON list of people, each a ``PersonView``
+  as JSON (role, label, team, given name, clock quality). A process reading
+  one fills in what an older process left out with the view's defaults.
 - ``h`` a process's heartbeat: header JSON ``{"process", "gone"}``. A process
   whose heartbeats stop is forgotten (its people leave presence); ``gone``
   says it is shutting down, so it is forgotten at once.
@@ -114,6 +116,9 @@ def _parse(header: str) -> Audience:
         raise EnvelopeError(f"bad audience header {header[:80]!r}: {error}") from error
 
 
+PersonData = dict[str, str | float | None]
+"""One person as a ``p`` envelope carries them: a ``PersonView`` dumped to JSON values."""
+
 Due = tuple[str, float | None]
 """A scheduler key and its next deadline (None: nothing due)."""
 
@@ -134,7 +139,7 @@ class Schedule:
 class PresencePart:
     room_id: str
     process: str
-    people: list[dict[str, str]]
+    people: list[PersonData]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +191,7 @@ def links_revoked(
     return f"x{header}\n{json.dumps(body)}"
 
 
-def presence_part(room_id: str, process: str, people: list[dict[str, str]]) -> str:
+def presence_part(room_id: str, process: str, people: list[PersonData]) -> str:
     header = json.dumps({"room": room_id, "process": process})
     return f"p{header}\n{json.dumps(people)}"
 
@@ -215,8 +220,8 @@ def decode(text: str) -> Envelope:
         meta = json.loads(header)
         if kind == "p":
             people = json.loads(body)
-            if not isinstance(people, list):
-                raise TypeError("people must be a list")
+            if not isinstance(people, list) or not all(isinstance(p, dict) for p in people):
+                raise TypeError("people must be a list of objects")
             return PresencePart(str(meta["room"]), str(meta["process"]), people)
         if kind == "h":
             return Heartbeat(str(meta["process"]), bool(meta.get("gone", False)))

@@ -30,7 +30,10 @@ Rules:
   that channel too: every process closes their connections (``end_where``).
 - Presence is shared per room and process, with heartbeats; a process that
   stops beating is forgotten within ``EXPIRY_SECONDS`` (``server.hub.presence``).
-  Changes within ``PRESENCE_DELAY`` are sent as one message per room.
+  Changes within ``PRESENCE_DELAY`` are sent as one message per room. A
+  person's given name changes presence whenever it is given; their page's
+  clock quality only when it is news (``server.hub.presence.clock_news``), so
+  periodic pings do not become periodic presence messages.
 - An event's subscription is held while this process has connections to it,
   and ``IDLE_SUBSCRIPTION_SECONDS`` after the last one leaves.
 - The hub never touches the database or a use case: it knows people only as
@@ -49,11 +52,13 @@ from collections import defaultdict
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
+from pydantic import ValidationError
+
 from server.backplane import Backplane
 from server.hub import envelope
 from server.hub.connection import DROP_CODE, Connection, text_frame
-from server.hub.envelope import EVERYONE, Audience, EnvelopeError, Member
-from server.hub.presence import HEARTBEAT_SECONDS, PresenceBook
+from server.hub.envelope import EVERYONE, Audience, EnvelopeError, Member, PersonData
+from server.hub.presence import HEARTBEAT_SECONDS, PresenceBook, clock_news, tidy_name
 from server.hub.reader import Reader, follow
 from server.hub.registry import Registry
 from server.hub.shared import SharedChannel
@@ -144,6 +149,34 @@ class Hub:
         connection.ended.set()
         self._forget(connection)
         self._presence_changed(connection.member.event_id, connection.member.room_id)
+
+    def describe(
+        self,
+        connection: Connection,
+        *,
+        name: str | None = None,
+        offset_ms: float | None = None,
+        round_trip_ms: float | None = None,
+    ) -> None:
+        """What a connection's person says of themselves (None: not said this time): the
+        name they gave (kept tidied: ``connection.name`` is what presence shows; "" clears
+        it), and their page's clock offset and round trip.
+
+        Presence is sent again for a name always, for the clock only when it is news.
+        """
+        changed = False
+        if name is not None:
+            connection.name = tidy_name(name)
+            changed = True
+        if clock_news(connection.offset_ms, connection.round_trip_ms, offset_ms, round_trip_ms):
+            # Both move together: the offset shown is the one resting on that round trip.
+            if offset_ms is not None:
+                connection.offset_ms = offset_ms
+            if round_trip_ms is not None:
+                connection.round_trip_ms = round_trip_ms
+            changed = True
+        if changed and not connection.dropped:
+            self._presence_changed(connection.member.event_id, connection.member.room_id)
 
     def evict(self, connection: Connection, reason: str | None = None) -> None:
         """Drop a connection that cannot keep up or is broken; it reconnects and resyncs."""
@@ -322,7 +355,10 @@ class Hub:
                         seconds=round(spent, 3),
                     )
             case envelope.PresencePart(room_id, process, people):
-                views = [PersonView.model_validate(person) for person in people]
+                try:
+                    views = [PersonView.model_validate(person) for person in people]
+                except ValidationError as error:
+                    raise EnvelopeError(f"bad person in presence of {room_id}: {error}") from error
                 self._presence.put(event_id, room_id, process, views, now)
                 await self._deliver_presence(event_id, room_id)
             case envelope.Heartbeat(process, gone):
@@ -372,12 +408,15 @@ class Hub:
         for event_id, room_id in sorted(dirty):
             await self._share_presence(event_id, room_id)
 
-    def _local_people(self, event_id: str, room_id: str) -> list[dict[str, str]]:
+    def _local_people(self, event_id: str, room_id: str) -> list[PersonData]:
         return [
             PersonView(
                 role=connection.member.access,
                 label=connection.member.label,
                 team_id=connection.member.team_id or "",
+                name=connection.name,
+                offset_ms=connection.offset_ms,
+                round_trip_ms=connection.round_trip_ms,
             ).model_dump()
             for connection in self._registry.of_room(event_id, room_id)
             if not connection.dropped

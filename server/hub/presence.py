@@ -8,6 +8,13 @@ Rules:
   and so are its people: a killed process's participants leave presence within
   ``EXPIRY_SECONDS`` plus one check, well inside 10 s.
 - Time is a parameter (the hub passes its loop's monotonic time).
+- A person is shown with the name they gave (whitespace tidied, ``tidy_name``)
+  and their page's clock quality: its offset from the server's clock and the
+  round trip that offset rests on. Pages ping every few seconds, so a clock
+  report changes presence only when it says something new (``clock_news``):
+  the first report, an offset moved by ``OFFSET_STEP_MS``, or a round trip
+  moved by both ``ROUND_TRIP_STEP_MS`` and ``ROUND_TRIP_STEP_RATIO`` of what
+  presence shows. Presence thus lags the page by less than those steps.
 """
 
 from __future__ import annotations
@@ -18,6 +25,38 @@ from server.wire.messages import PersonView
 
 HEARTBEAT_SECONDS = 2.0
 EXPIRY_SECONDS = 6.0
+
+OFFSET_STEP_MS = 25.0
+"""An offset change this large is worth a presence message: a countdown off by it shows."""
+ROUND_TRIP_STEP_MS = 50.0
+ROUND_TRIP_STEP_RATIO = 0.5
+"""A round trip must move by both to be news: jitter of a few ms on a fast link, or
+tens of ms on a slow one, is not."""
+
+
+def tidy_name(text: str) -> str:
+    """A given name as shown: no leading or trailing whitespace, inner runs made one space."""
+    return " ".join(text.split())
+
+
+def clock_news(
+    shown_offset: float | None,
+    shown_round_trip: float | None,
+    offset: float | None,
+    round_trip: float | None,
+) -> bool:
+    """Whether a page's clock report (``offset``, ``round_trip``; None: not in it) differs
+    enough from what presence shows (``shown_*``; None: nothing yet) to send presence again."""
+    if offset is not None and (
+        shown_offset is None or abs(offset - shown_offset) >= OFFSET_STEP_MS
+    ):
+        return True
+    if round_trip is None:
+        return False
+    if shown_round_trip is None:
+        return True
+    moved = abs(round_trip - shown_round_trip)
+    return moved >= ROUND_TRIP_STEP_MS and moved >= ROUND_TRIP_STEP_RATIO * shown_round_trip
 
 
 class PresenceBook:

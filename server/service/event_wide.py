@@ -298,7 +298,13 @@ class EventActions:
     # -- messages ------------------------------------------------------------------
 
     async def broadcast(
-        self, principal: Principal, *, text: str, room_id: str | None, role: str | None
+        self,
+        principal: Principal,
+        *,
+        text: str,
+        room_id: str | None,
+        role: str | None,
+        expires_in_seconds: int | None = None,
     ) -> BroadcastResult:
         principal.require_uber("broadcast to rooms")
         audience = await self._audience(principal.event_id, room_id, role)
@@ -311,6 +317,11 @@ class EventActions:
                 room_id=room_id,
                 role=role,
                 at=tx.now * 1000,
+                # An absolute instant on the server's clock, like every deadline: pages
+                # compare it with their synced clock, so it expires at once everywhere.
+                expires_at=None
+                if expires_in_seconds is None
+                else (tx.now + expires_in_seconds) * 1000,
             )
             # Logged (for the event's report), published after the commit like any change.
             tx.log(
@@ -318,7 +329,12 @@ class EventActions:
                 room_id,
                 principal.actor,
                 "broadcast",
-                detail={"broadcast_id": message.id, "text": text, "role": role},
+                detail={
+                    "broadcast_id": message.id,
+                    "text": text,
+                    "role": role,
+                    "expires_in_seconds": expires_in_seconds,
+                },
             )
             tx.publish(principal.event_id, message.model_dump_json(), audience)
             return BroadcastResult(id=message.id)

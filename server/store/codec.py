@@ -24,8 +24,9 @@ from typing import Any
 
 from server.domain.state import PlannedPhase, RunState, Status
 
-FORMAT = 2
-"""1: the first release (no ``format`` key). 2: the key is written."""
+FORMAT = 3
+"""1: the first release (no ``format`` key). 2: the key is written. 3: ``plan_end``
+(the end of a fitted plan) is written."""
 
 _FIELDS = {field.name for field in fields(RunState)}
 
@@ -35,7 +36,12 @@ def _from_1(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_1}
+def _from_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 2 had no fitted plan end: a run fitted then is measured against its schedule."""
+    return {**data, "plan_end": None}
+
+
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _from_1, 2: _from_2}
 """UPGRADES[n] turns format n into format n + 1."""
 
 

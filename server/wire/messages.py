@@ -65,6 +65,31 @@ class ClockPing(_Message):
 
     type: Literal["clock.ping"]
     client_time: StrictFloat = Field(description="The client's clock when sending, epoch ms")
+    offset_ms: StrictFloat | None = Field(
+        None,
+        ge=-1e13,
+        le=1e13,
+        description="The client's current estimate of server minus client time, in ms (shown "
+        "to uber moderators as the connection's clock quality)",
+    )
+    round_trip_ms: StrictFloat | None = Field(
+        None,
+        ge=0,
+        le=600_000,
+        description="The round trip of the exchange that estimate rests on, in ms",
+    )
+
+
+PERSON_NAME_MAX_CHARS = 60
+
+
+class PresenceName(_Message):
+    """The name this person gives (optional): carried in the room's presence and shown
+    beside them to its moderator and the uber moderators; empty clears it. Lasts for the
+    connection."""
+
+    type: Literal["presence.name"]
+    name: str = Field(max_length=PERSON_NAME_MAX_CHARS, description="The name, as typed")
 
 
 class SnapshotRequest(_Message):
@@ -157,6 +182,12 @@ class BroadcastSend(_Message):
     text: str = Field(min_length=1, max_length=500, description="The message")
     room_id: str | None = Field(None, description="One room; default: every room")
     role: str | None = Field(None, description="A protocol role id, or moderator/member/observer")
+    expires_in_seconds: StrictInt | None = Field(
+        None,
+        ge=10,
+        le=24 * 3600,
+        description="Pages stop showing it this long after it is sent; default: until dismissed",
+    )
 
 
 class HelpRequest(_Message):
@@ -281,7 +312,8 @@ ClientMessage = Annotated[
     | FeedbackSave
     | RoomAsk
     | RoomAnswer
-    | ConsentGive,
+    | ConsentGive
+    | PresenceName,
     Field(discriminator="type"),
 ]
 client_message_adapter: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
@@ -302,6 +334,17 @@ class SeatView(BaseModel):
     )
     challenge: str = ""
     request: str = ""
+    member_count: int = Field(
+        0, description="How many members the seat's team lists (0: not given), for presence"
+    )
+
+
+class PlannedPhaseView(BaseModel):
+    """A length set by fit to time for a phase still to come."""
+
+    round_index: int
+    phase_index: int
+    seconds: float
 
 
 class RoomView(BaseModel):
@@ -326,10 +369,18 @@ class RoomView(BaseModel):
     remaining_ms: float | None = Field(description="Frozen remaining time while paused")
     phase_length_ms: float = Field(description="Planned length plus added time, for progress")
     projected_end: float | None = Field(description="Epoch ms the run is projected to finish")
-    drift_seconds: float | None = Field(description="Projected end minus planned end (+ = late)")
+    drift_seconds: float | None = Field(
+        description="Projected end minus the room's current plan's end (+ = late): the "
+        "fitted plan after a fit to time, else the scheduled start plus the protocol's length"
+    )
     recall_deadline: float | None = None
     returned: bool = False
     seats: list[SeatView]
+    planned: list[PlannedPhaseView] = Field(
+        default_factory=list,
+        description="Lengths fit to time set for phases still to come; a phase not listed "
+        "lasts as its protocol says",
+    )
 
 
 EventStatusName = Literal["setup", "running", "recalling", "main_room"]
@@ -435,6 +486,13 @@ class PersonView(BaseModel):
     role: str
     label: str
     team_id: str = Field("", description="A team member's team (empty for everyone else)")
+    name: str = Field("", description="The name the person gave on their page, if any")
+    offset_ms: float | None = Field(
+        None, description="The page's estimate of server minus client time (ms); null: not yet"
+    )
+    round_trip_ms: float | None = Field(
+        None, description="The round trip that estimate rests on (ms); null: not yet"
+    )
 
 
 class YouView(BaseModel):
@@ -540,6 +598,9 @@ class BroadcastMessage(BaseModel):
     room_id: str | None = Field(description="The room it was sent to; null for every room")
     role: str | None = Field(description="The role it was sent to; null for everyone")
     at: float = Field(description="Epoch ms")
+    expires_at: float | None = Field(
+        None, description="Epoch ms after which pages stop showing it; null: until dismissed"
+    )
 
 
 class HelpUpdated(BaseModel):
@@ -700,6 +761,14 @@ class ConsentResult(BaseModel):
     consented_at: float = Field(description="Epoch ms when the consent was first recorded")
 
 
+class NameResult(BaseModel):
+    kind: Literal["presence.name"] = "presence.name"
+    name: str = Field(
+        description="The name as presence shows it: trimmed, inner whitespace made one "
+        "space; empty: cleared"
+    )
+
+
 class HelpResult(HelpView):
     kind: Literal["help.request", "help.claim", "help.resolve"]
 
@@ -716,7 +785,8 @@ CommandResult = Annotated[
     | NoteResult
     | FeedbackResult
     | AskResult
-    | ConsentResult,
+    | ConsentResult
+    | NameResult,
     Field(discriminator="kind"),
 ]
 

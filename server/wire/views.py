@@ -51,11 +51,15 @@ def room_view(
                 "fixed": seat_index < len(room.fixed_roles) and bool(room.fixed_roles[seat_index]),
                 "challenge": team.challenge if team else "",
                 "request": team.request if team else "",
+                "member_count": len(team.members) if team else 0,
             }
         )
     phase = protocol.phases[state.phase_index]
     end = projected_end(protocol, state, now)
-    planned_end = scheduled_start + protocol.total_seconds
+    # Drift is against the plan the room runs to now: the fitted one after a fit.
+    planned_end = (
+        state.plan_end if state.plan_end is not None else scheduled_start + protocol.total_seconds
+    )
     remaining = state.remaining(now)
     return RoomView.model_validate(
         {
@@ -80,6 +84,14 @@ def room_view(
             "recall_deadline": ms(state.recall_deadline),
             "returned": state.returned,
             "seats": seats,
+            "planned": [
+                {
+                    "round_index": entry.round_index,
+                    "phase_index": entry.phase_index,
+                    "seconds": entry.seconds,
+                }
+                for entry in state.planned
+            ],
         }
     )
 

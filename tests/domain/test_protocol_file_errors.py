@@ -119,3 +119,11 @@ def test_file_id_must_match_file_name(tmp_path: Path) -> None:
         load_protocol_file(path)
     assert str(path) in str(caught.value)
     assert "id: expected 'other-name'" in str(caught.value)
+
+
+def test_a_challenge_role_that_holds_no_seat_is_named() -> None:
+    problems = problems_of(GOOD.replace("challenge_from: presenting", "challenge_from: moderator"))
+    assert any(
+        p.startswith("room.challenge_from: 'moderator' holds no seat") and "presenting" in p
+        for p in problems
+    )

@@ -131,3 +131,19 @@ def test_lesson_study_observers_watch_the_pupils_not_the_teacher() -> None:
     assert lesson.speakers == ("teacher",)
     assert "pupils, not the teacher" in lesson.instructions["observer"]
     assert [phase.id for phase in protocol.phases][-2:] == ["discussion", "next-steps"]
+
+
+def test_the_room_works_on_the_challenge_of_the_one_being_helped() -> None:
+    """The card a room shows is the presenting team's in a consultancy, the coachee's in
+    GROW and the client's in a triad; a learning walk works on no one's challenge."""
+    library = shipped_library()
+    expected = {
+        "t4tla-consultancy": "presenting",
+        "fishbowl": "presenting",
+        "single-presenter": "presenting",
+        "grow-coaching": "coachee",
+        "peer-triad": "client",
+        "learning-walk": None,
+    }
+    for protocol_id, role in expected.items():
+        assert library.get(protocol_id).room.challenge_from == role, protocol_id

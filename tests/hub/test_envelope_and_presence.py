@@ -20,7 +20,10 @@ def test_every_kind_of_envelope_reads_back_as_written() -> None:
     )
     entries = [("room:r1", 12.5), ("event:e", None), ("room:r2", 3.0)]
     assert envelope.decode(envelope.schedule("p1", entries)) == envelope.Schedule("p1", entries)
-    people = [{"role": "member", "label": "Ana"}]
+    people: list[envelope.PersonData] = [
+        {"role": "member", "label": "Ana"},
+        {"role": "member", "label": "Bo", "name": "Bo Li", "offset_ms": -2.5, "round_trip_ms": 40},
+    ]
     assert envelope.decode(envelope.presence_part("r1", "p1", people)) == (
         envelope.PresencePart("r1", "p1", people)
     )
@@ -41,6 +44,7 @@ def test_every_kind_of_envelope_reads_back_as_written() -> None:
         ("s\n[]", "bad 's' envelope"),
         ('p{"room":"r"}\n[]', "bad 'p' envelope"),
         ('p{"room":"r","process":"p"}\n{}', "bad 'p' envelope"),
+        ('p{"room":"r","process":"p"}\n["Ana"]', "bad 'p' envelope"),
         ("h[]\n", "bad 'h' envelope"),
     ],
 )

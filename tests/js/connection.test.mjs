@@ -1,10 +1,13 @@
 // The live connection (web_client/static/js/connection.js): the resync delay,
-// answering a resync, and re-measuring the clock at once after a sleep.
+// answering a resync, re-measuring the clock at once after a sleep, reporting
+// the clock's quality on each ping, and giving the person's name again after a
+// reconnect.
 
 import { test, mock } from "node:test";
 import assert from "node:assert/strict";
 
-import { LiveConnection, resyncDelay } from "../../web_client/static/js/connection.js";
+import { ClockSync } from "../../web_client/static/js/clock.js";
+import { LiveConnection, clockReport, resyncDelay } from "../../web_client/static/js/connection.js";
 import { machine } from "./machine.mjs";
 
 // Node 20 has no WebSocket; the connection only reads WebSocket.OPEN.
@@ -108,5 +111,75 @@ test("waking the page pings at once even without a discontinuity", (t) => {
   connection.wake();
   t.mock.timers.tick(5000);
   assert.equal(ofType(sent, "clock.ping").length, 2, "nothing while disconnected (opening bursts)");
+  clearInterval(connection.pingTimer);
+});
+
+test("clockReport gives the offset only at rate 1 and the round trip once a sample is held", () => {
+  const m = machine({ ahead: 1234.56 });
+  const clock = new ClockSync(m.clocks);
+  assert.deepEqual(clockReport(clock), {}, "nothing known yet");
+  clock.seed(m.server(), 1);
+  assert.deepEqual(clockReport(clock), { offset_ms: 1234.6 }, "a seeded offset, no round trip");
+  m.exchange(clock, 7.04, 7.04);
+  assert.deepEqual(clockReport(clock), { offset_ms: 1234.6, round_trip_ms: 14.1 });
+  m.exchange(clock, 40, 40);
+  assert.equal(clockReport(clock).round_trip_ms, 14.1, "the fastest recent sample's");
+
+  const rehearsal = machine({ rate: 60 });
+  const fast = new ClockSync(rehearsal.clocks);
+  rehearsal.exchange(fast, 3, 3);
+  assert.equal(fast.rate, 60);
+  assert.deepEqual(clockReport(fast), { round_trip_ms: 6 }, "a sped-up offset says nothing of quality");
+});
+
+test("each ping reports the clock's quality once it is known", (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  const m = machine({ ahead: 500 });
+  const { connection, sent } = openConnection(m.clocks);
+  connection.ping();
+  const [first] = ofType(sent, "clock.ping");
+  assert.deepEqual(Object.keys(first).sort(), ["client_time", "type"]);
+  m.advance(10);
+  const serverTime = m.server();
+  m.advance(10);
+  connection.receive({ type: "clock.pong", client_time: first.client_time, server_time: serverTime, clock_rate: 1 });
+  connection.ping();
+  const second = ofType(sent, "clock.ping")[1];
+  assert.equal(second.round_trip_ms, 20);
+  assert.ok(Math.abs(second.offset_ms - 500) < 0.1, String(second.offset_ms));
+});
+
+test("setName gives the name now and again each time the socket opens", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
+  const { connection, sent } = openConnection();
+  const answered = connection.setName("  Ana   Lima ");
+  const [given] = ofType(sent, "presence.name");
+  assert.equal(given.name, "  Ana   Lima ", "sent as typed: the server tidies it");
+  const ok = { type: "command.ok", request_id: given.request_id, detail: { kind: "presence.name", name: "Ana Lima" } };
+  connection.receive(ok);
+  assert.deepEqual(await answered, ok);
+
+  connection.opened(); // a reconnect
+  const again = ofType(sent, "presence.name");
+  assert.equal(again.length, 2);
+  assert.equal(again[1].name, "  Ana   Lima ");
+  connection.receive({ ...ok, request_id: again[1].request_id });
+  clearInterval(connection.pingTimer);
+
+  connection.socket.readyState = 3;
+  await assert.rejects(connection.setName("Bo"), /Not connected/);
+  connection.socket.readyState = WebSocket.OPEN;
+  connection.opened();
+  const third = ofType(sent, "presence.name")[2];
+  assert.deepEqual(ofType(sent, "presence.name").map((m) => m.name), ["  Ana   Lima ", "  Ana   Lima ", "Bo"]);
+  connection.receive({ ...ok, request_id: third.request_id });
+  clearInterval(connection.pingTimer);
+
+  const clearing = connection.setName("");
+  const cleared = ofType(sent, "presence.name")[3];
+  connection.receive({ ...ok, request_id: cleared.request_id, detail: { kind: "presence.name", name: "" } });
+  await clearing;
+  connection.opened();
+  assert.equal(ofType(sent, "presence.name").length, 4, "a cleared name is not given again");
   clearInterval(connection.pingTimer);
 });

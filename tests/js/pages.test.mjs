@@ -8,7 +8,10 @@ import { formatClock, formatMinutes } from "../../web_client/static/js/dom.js";
 import {
   ACTIONS,
   actionForKey,
+  challengeSeat,
+  endOf,
   nextStep,
+  phaseLength,
   phaseOf,
   remainingMs,
   roleFor,
@@ -18,6 +21,7 @@ import {
   zoneOf,
 } from "../../web_client/static/js/room_view.js";
 import { driftText, peopleText } from "../../web_client/static/js/dashboard.js";
+import { clockQuality, formatOffset, presenceByRole, presenceLine } from "../../web_client/static/js/presence.js";
 
 // A two-round protocol shaped like the snapshot's (docs/api.md), trimmed.
 function phase(id, title, starts, duration) {
@@ -133,11 +137,38 @@ test("zoneOf: normal, warning in the last warning_seconds, overtime, paused, idl
   assert.equal(zoneOf(room({ status: "not_started" }), null, PROTOCOL), "idle");
 });
 
-test("nextStep names the next phase, then the next round, then the end", () => {
+test("nextStep names the next phase, then the next round, then the main room", () => {
   assert.equal(nextStep(PROTOCOL, room()), "Next: Questions (7 min)");
   assert.equal(nextStep(PROTOCOL, room({ phase_index: 1 })), "Next: round 2 with roles swapped");
   assert.equal(nextStep({ ...PROTOCOL, rotation: "fixed" }, room({ phase_index: 1 })), "Next: round 2");
-  assert.equal(nextStep(PROTOCOL, room({ round_index: 1, phase_index: 1 })), "Next: the end of the protocol");
+  assert.equal(nextStep(PROTOCOL, room({ round_index: 1, phase_index: 1 })), "Next: back to the main room");
+  assert.equal(nextStep(PROTOCOL, room({ status: "finished" })), "Next: the main room");
+  assert.equal(nextStep(PROTOCOL, room({ status: "between_rounds" })), "Next: round 2 with roles swapped, when your moderator starts it");
+});
+
+test("after a fit to time, Next shows the phase's new length", () => {
+  const fitted = room({ planned: [{ round_index: 0, phase_index: 1, seconds: 264 }] });
+  assert.equal(phaseLength(PROTOCOL, fitted, 0, 1), 264);
+  assert.equal(phaseLength(PROTOCOL, fitted, 1, 1), 420, "a phase the fit did not touch keeps its length");
+  assert.equal(nextStep(PROTOCOL, fitted), "Next: Questions (4:24)");
+});
+
+test("the end of a round and of the protocol each have their screen", () => {
+  assert.equal(endOf(PROTOCOL, room()), null);
+  assert.equal(endOf(PROTOCOL, room({ status: "between_rounds" })).title, "Round 1 complete");
+  assert.equal(endOf(PROTOCOL, room({ status: "finished" })).title, "Return to the main room");
+});
+
+test("the challenge card is the seat holding the protocol's challenge role, or none", () => {
+  const grow = { ...PROTOCOL, room: { ...PROTOCOL.room, seating: ["coach", "coachee"], challenge_from: "coachee" } };
+  const seats = [
+    { seat: 1, team_id: "t1", team_name: "Ana", role: "coach" },
+    { seat: 2, team_id: "t2", team_name: "Raj", role: "coachee" },
+  ];
+  assert.equal(challengeSeat(grow, room({ seats })).team_name, "Raj");
+  const swapped = seats.map((seat) => ({ ...seat, role: seat.role === "coach" ? "coachee" : "coach" }));
+  assert.equal(challengeSeat(grow, room({ seats: swapped })).team_name, "Ana");
+  assert.equal(challengeSeat({ ...grow, room: { ...grow.room, challenge_from: null } }, room({ seats })), null);
 });
 
 test("roundProgress is the share of the round done", () => {
@@ -209,11 +240,38 @@ test("driftText says how far a room is from the plan", () => {
   assert.equal(text({ status: "recalled", drift_seconds: -2991 }), "");
 });
 
-test("peopleText counts who is connected by role", () => {
-  assert.equal(peopleText(undefined), "Nobody connected");
-  assert.equal(peopleText([]), "Nobody connected");
-  assert.equal(
-    peopleText([{ role: "moderator" }, { role: "member" }, { role: "member" }, { role: "guest" }]),
-    "1 moderator, 2 team members, 1 guest",
-  );
+test("peopleText counts who is connected; nothing when nobody is (the tile's flag says so)", () => {
+  assert.equal(peopleText(undefined), "");
+  assert.equal(peopleText([]), "");
+  assert.equal(peopleText([{ role: "moderator" }, { role: "member" }, { role: "member" }]), "3 connected");
+});
+
+test("presence by protocol role: each seat's team against its members, names as given", () => {
+  const seats = [
+    { seat: 1, team_id: "t1", team_name: "Team A", role: "presenting", member_count: 0 },
+    { seat: 2, team_id: "t2", team_name: "Team B", role: "inquiry", member_count: 3 },
+  ];
+  const people = [
+    { role: "member", team_id: "t2", name: "Ana Lima" },
+    { role: "member", team_id: "t2", name: "" },
+    { role: "moderator", team_id: "", name: "" },
+    { role: "observer", team_id: "", name: "Visitor" },
+  ];
+  const lines = presenceByRole(room({ seats, moderator_name: "Mod" }), people, PROTOCOL).map(presenceLine);
+  assert.deepEqual(lines, [
+    "Presenting team (Team A) 0 connected",
+    "Inquiry team (Team B) 2/3 connected: Ana Lima",
+    "Moderator (Mod) 1/1 connected",
+    "Observer 1 connected: Visitor",
+  ]);
+});
+
+test("clock quality from the page's own measures", () => {
+  assert.equal(clockQuality({ round_trip_ms: null }).label, "Measuring");
+  assert.equal(clockQuality({ round_trip_ms: 40 }).label, "Good");
+  assert.equal(clockQuality({ round_trip_ms: 400 }).label, "Fair");
+  assert.equal(clockQuality({ round_trip_ms: 2000 }).label, "Poor");
+  assert.equal(formatOffset(-12.4), "−12 ms");
+  assert.equal(formatOffset(2500), "+2.5 s");
+  assert.equal(formatOffset(null), "—");
 });

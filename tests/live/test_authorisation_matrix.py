@@ -13,7 +13,8 @@ service's ``require_*`` calls):
   uber's, is not the admin key). ``GET /api/ws/schema`` needs nothing.
 - Uber moderators see and command every room of their event; a moderator commands its
   own room; members and observers only see their room. Moderators and members ask for
-  help; only ubers claim and resolve it. Observers are read only.
+  help; only ubers claim and resolve it. Observers are read only. Anyone connected may
+  give a name for presence (``presence.name``: it lasts for the connection, nothing stored).
 - Links: the admin key (with ``?event_id=``) or any uber manages the links of rooms;
   uber links only the admin key, or an uber link the admin allowed to (event A's uber
   was not allowed to).
@@ -167,6 +168,7 @@ note.save          4401  4401  4401  ok    ok    ok    ok    ok    403   403   4
 feedback.save      4401  4401  4401  ok    ok    ok    ok    ok    403   403   4401R 4401E
 room.ask           4401  4401  4401  403   ok    ok    403   403   403   403   4401R 4401E
 room.answer        4401  4401  4401  403   403   403   403   ok    ok    404   4401R 4401E
+presence.name      4401  4401  4401  ok    ok    ok    ok    ok    ok    ok    4401R 4401E
 """
 
 Outcome = tuple[str, str | None]
@@ -771,6 +773,7 @@ WS_CALLS: dict[str, Frame] = {
     "feedback.save": Frame(lambda _: FEEDBACK, state="finished"),
     "room.ask": Frame(lambda _: {"kind": "done"}, state="running"),
     "room.answer": Frame(lambda w: {"ask_id": w.ask_id, "accept": True}, state="running"),
+    "presence.name": Frame(lambda _: {"name": "Ana Lima"}, changes=False),
 }
 
 REQUEST_ID = "matrix-cell"

@@ -43,6 +43,14 @@ async def test_seven_rooms_start_together_fit_to_time_and_return_at_one_instant(
             for member in members:
                 message = await member.wait_type("broadcast.message")
                 assert message["text"] == "Five minutes to the break"
+                assert message["expires_at"] is None  # shown until dismissed
+            # One that expires: an absolute instant on the server's clock.
+            await uber.send(
+                {"type": "broadcast.send", "text": "Water break", "expires_in_seconds": 120}
+            )
+            for member in members:
+                message = await member.wait_type("broadcast.message")
+                assert message["expires_at"] == (clock.now() + 120) * 1000
             await uber.send(
                 {"type": "broadcast.send", "text": "Moderators only", "role": "moderator"}
             )
@@ -67,6 +75,36 @@ async def test_seven_rooms_start_together_fit_to_time_and_return_at_one_instant(
             for member in members:
                 update = await member.wait_type("room.updated")
                 assert abs(update["room"]["projected_end"] - target_ms) < 1
+                # On its new plan: drift is measured against the fitted plan, not the
+                # schedule it could not keep.
+                assert abs(update["room"]["drift_seconds"]) < 1
+                # Every phase still to come has its fitted length, shorter than defined.
+                planned = update["room"]["planned"]
+                assert [(p["round_index"], p["phase_index"]) for p in planned] == [
+                    (0, 1),
+                    (0, 2),
+                    (0, 3),
+                    (0, 4),
+                    (1, 0),
+                    (1, 1),
+                    (1, 2),
+                    (1, 3),
+                    (1, 4),
+                ]
+                defined = [180, 180, 480, 480, 180]
+                assert all(p["seconds"] < defined[p["phase_index"]] for p in planned)
+            # Running a minute over the fitted plan is a minute behind it.
+            await uber.send(
+                {
+                    "type": "room.command",
+                    "room_id": update["room"]["id"],
+                    "action": "adjust_time",
+                    "seconds": 60,
+                    "expected_version": update["room"]["version"],
+                }
+            )
+            adjusted = await members[-1].wait_type("room.updated")
+            assert abs(adjusted["room"]["drift_seconds"] - 60) < 1
 
             # Recall: every room counts down to one instant, then the event is in the main room.
             clock.advance(300)

@@ -9,6 +9,7 @@ written before migrations existed. Each test upgrades its own copy.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -611,7 +612,7 @@ async def test_a_server_on_an_upgraded_first_release_file_keeps_running_its_fitt
             engine, "SELECT action FROM command_log WHERE room_id = :id ORDER BY id", id=room_id
         )
     written = json.loads(rows[0]["state_json"])
-    assert written["format"] == 2
+    assert written["format"] == FORMAT
     assert written["version"] == rows[0]["version"] == stored.version + 1
     assert written["phase_index"] == state["phase_index"] + 1
     assert len(log) == len([entry for entry in before.log if entry.room_id == room_id]) + 1
@@ -634,10 +635,10 @@ RUNNING = RunState(
 )
 
 
-def test_a_format_1_run_state_reads_as_the_same_state_and_is_written_as_format_2() -> None:
+def test_a_format_1_run_state_reads_as_the_same_state_and_is_written_as_format_3() -> None:
     written = json.loads(state_to_json(RUNNING))
-    assert written["format"] == FORMAT == 2
-    format_1 = {key: value for key, value in written.items() if key != "format"}
+    assert written["format"] == FORMAT == 3
+    format_1 = {key: value for key, value in written.items() if key not in ("format", "plan_end")}
 
     assert state_from_json(json.dumps(format_1)) == RUNNING
     assert state_from_json(state_to_json(RUNNING)) == RUNNING
@@ -655,7 +656,18 @@ def test_the_first_release_fitted_run_state_reads_with_its_plan() -> None:
     state = state_from_json(json.dumps(stored))
     assert state.deadline == _deadline(stored)
     assert [(p.round_index, p.phase_index, p.seconds) for p in state.planned] == [(0, 2, 377.0)]
-    assert json.loads(state_to_json(state)) == {**stored, "format": 2}
+    assert state.plan_end is None
+    assert json.loads(state_to_json(state)) == {**stored, "format": 3, "plan_end": None}
+
+
+def test_a_format_2_fitted_run_state_reads_against_its_schedule_and_keeps_a_plan_end() -> None:
+    """Format 3 adds the fitted plan's end; a format 2 state has none (its drift is
+    measured against the schedule, as when it was written), and a fitted one round-trips."""
+    format_2 = {**json.loads(state_to_json(RUNNING)), "format": 2}
+    del format_2["plan_end"]
+    assert state_from_json(json.dumps(format_2)) == RUNNING
+    fitted = dataclasses.replace(RUNNING, plan_end=1_800_001_500.0)
+    assert state_from_json(state_to_json(fitted)) == fitted
 
 
 def test_a_run_state_in_an_unknown_future_format_is_refused() -> None:

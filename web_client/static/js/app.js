@@ -8,13 +8,22 @@
 // - Countdowns are recomputed every animation frame (throttled to 4 Hz) and
 //   at once when a hidden tab becomes visible; no per-second messages.
 // - Milestones (a phase starts, one minute left, a recall) chime, flash and
-//   are announced to screen readers; nothing else is announced.
+//   are announced to screen readers; nothing else is announced. A new help
+//   request chimes its own sound on the dashboard.
+// - A control keeps keyboard focus across a rebuild: buttons name a focus key
+//   or a slot (start, pause and resume share one), found again afterwards.
+// - "?display=clock" (or the clock button) shows only the full-screen clock.
 
 import { LiveConnection } from "./connection.js";
 import { Chime } from "./chime.js";
-import { h, announce, formatClock, saveFromServer } from "./dom.js";
-import { buildRoomView, buildControls, actionForKey, phaseOf, roleFor, roleTitle, remainingMs } from "./room_view.js";
-import { buildTile, buildEventControls, buildSchedule } from "./dashboard.js";
+import { h, announce, formatClock, formatMinutes, formatTime, saveFromServer } from "./dom.js";
+import { buildRoomView, buildControls, buildClockView, actionForKey, phaseLength, phaseOf, roleFor, roleTitle, remainingMs } from "./room_view.js";
+import { buildTile, buildEventControls, buildSchedule, buildRoomDetail, buildViewOptions } from "./dashboard.js";
+import { attentionOf, arrangeRooms } from "./attention.js";
+import { buildHelpQueue, TitleFlash } from "./help_queue.js";
+import { BroadcastShelf } from "./broadcasts.js";
+import { WarningWatch } from "./warnings.js";
+import { plainRefusal } from "./refusals.js";
 import { NotesPanel } from "./notes.js";
 import { FeedbackForm, buildFeedbackSummary } from "./feedback.js";
 import { buildAskBox, buildOpenAsks } from "./asks.js";
@@ -38,13 +47,18 @@ const state = {
   feedback: new Map(),
   asks: new Map(),
   presence: {},
-  warned: new Set(),
   recallShown: null,
+  detailRoomId: null,
+  prefs: { sort: "room", filter: "all", ...JSON.parse(localStorage.getItem("consult.dashboard") || "{}") },
+  clockMode: new URLSearchParams(location.search).get("display") === "clock",
 };
+const warnings = new WarningWatch();
+const titleFlash = new TitleFlash();
 let tickers = [];
 let currentRoomView = null;
 
 const connection = new LiveConnection(token, { onMessage: receive, onState: showConnection });
+const shelf = new BroadcastShelf(document.getElementById("banners"), connection.clock);
 // Built once: it holds what a person is typing, across reconnects and page rebuilds.
 const notes = view === "dashboard" ? null : new NotesPanel(connection, (error) => showError(error));
 const finalThoughts = notes ? new FeedbackForm(connection, notes) : null;
@@ -108,6 +122,8 @@ function receive(message) {
       const held = state.help.get(message.help.id);
       if (held && message.help.version <= held.version) break;
       state.help.set(message.help.id, message.help);
+      // A new request has its own sound, distinct from the phase and warning chimes.
+      if (view === "dashboard" && !held && message.help.status === "open") chime.play("help");
       render();
       break;
     }
@@ -116,7 +132,9 @@ function receive(message) {
       if (view === "dashboard") render();
       break;
     case "broadcast.message":
-      showBanner(message);
+      shelf.add(message);
+      if (view !== "dashboard") announce(`${message.sender}: ${message.text}`);
+      chime.play("warning");
       break;
     case "setup.changed":
       connection.raw({ type: "snapshot.request" });
@@ -130,7 +148,7 @@ function receive(message) {
       render();
       break;
     case "error":
-      showBanner({ text: message.message, sender: "consult", id: `e${Date.now()}` }, "error");
+      shelf.showError(message.message);
       break;
     default:
       break;
@@ -171,6 +189,12 @@ function applyRoomUpdate(message) {
     const protocol = protocolOf(message.room);
     announce(`This room is now ${protocol.title}. Your role: ${roleTitle(protocol, roleFor(message.room, state.you, protocol))}.`);
   }
+  if (message.events.includes("run.fitted") && mine) {
+    // Fit to time: the room is told once, with its new lengths.
+    const text = fittedText(message.room);
+    shelf.add({ id: `fit-${message.room.id}-${message.room.version}`, sender: "Timing", text, at: Date.now(), expires_at: null });
+    announce(text);
+  }
   if (message.events.includes("phase.started")) {
     if (mine) {
       const protocol = protocolOf(message.room);
@@ -181,6 +205,16 @@ function applyRoomUpdate(message) {
     }
   }
   render(message.events.includes("phase.started") ? message.room.id : null);
+}
+
+// What a room is told after fit to time: the phases still to come and their new lengths.
+function fittedText(room) {
+  const protocol = protocolOf(room);
+  const round = protocol.rounds[room.round_index];
+  const later = (room.planned ?? []).filter((entry) => entry.round_index === room.round_index && entry.phase_index > room.phase_index);
+  const lengths = later.map((entry) => `${round.phases[entry.phase_index].title} ${formatMinutes(Math.round(entry.seconds))}`);
+  const end = room.projected_end ? ` This room now ends at ${formatTime(room.projected_end)}.` : "";
+  return `The schedule was fitted to time: this phase ends ${room.deadline ? `at ${formatTime(room.deadline)}` : "as planned"}${lengths.length ? `; then ${lengths.join(", ")}` : ""}.${end}`;
 }
 
 // -- rendering -------------------------------------------------------------------------------
@@ -200,6 +234,7 @@ function context(room = null) {
     help: [...state.help.values()],
     asks: [...state.asks.values()],
     rooms: [...state.rooms.values()],
+    answer: actions.answer,
   };
 }
 
@@ -212,13 +247,26 @@ function buildLayout() {
   if (view === "dashboard") {
     layout = {
       agenda: h("div"),
-      schedule: h("div"),
+      schedule: h("div", { class: "dashboard-head-schedule" }),
+      helpQueue: h("div", { class: "help-queue-slot" }),
       agendaControls: h("div"),
       controls: buildEventControls(context(), actions),
+      viewOptions: h("div"),
       tiles: h("div", { class: "tiles", id: "tiles" }),
       feedback: h("div"),
     };
-    main.append(layout.agenda, h("h1", {}, "Every room"), layout.schedule, layout.agendaControls, layout.controls, layout.tiles, layout.feedback);
+    main.append(
+      layout.agenda,
+      layout.helpQueue,
+      h("div", { class: "dashboard-head" }, h("h1", {}, "Every room"), layout.schedule, layout.viewOptions),
+      layout.controls,
+      layout.tiles,
+      layout.agendaControls,
+      layout.feedback,
+    );
+  } else if (state.clockMode) {
+    layout = { agenda: h("div"), room: h("div") };
+    main.append(layout.agenda, layout.room);
   } else {
     layout = { agenda: h("div"), room: h("div"), controls: h("div"), asks: h("div"), help: null, helpStatus: h("p", { role: "status" }) };
     main.append(layout.agenda, layout.room, layout.asks, layout.controls);
@@ -228,7 +276,75 @@ function buildLayout() {
       main.append(layout.help);
     }
     if (state.you.access === "member") main.append(teamDataBox());
+    main.append(nameBox(), clockToggle());
   }
+}
+
+// The name a person gives is shown to their room's moderator and the uber moderators
+// beside their connection; remembered on this device, sent again on every reconnect.
+function nameBox() {
+  const key = `consult.name.${token.slice(0, 12)}`;
+  const input = h("input", { name: "name", id: "your-name", maxlength: "60", autocomplete: "name", value: localStorage.getItem(key) ?? "" });
+  const status = h("p", { role: "status", class: "muted" });
+  const save = (event) => {
+    event?.preventDefault();
+    const name = input.value.trim();
+    localStorage.setItem(key, name);
+    connection.setName(name).then(() => { status.textContent = name ? `Shown as ${name}.` : "No name shown."; }).catch(showError);
+  };
+  // Given once per page load; the connection gives it again after every reconnect.
+  if (input.value && connection.name !== input.value.trim()) connection.setName(input.value.trim()).catch(() => {});
+  return h(
+    "section",
+    { class: "card name-box", "aria-labelledby": "name-title" },
+    h("h2", { id: "name-title" }, "Your name (optional)"),
+    h("form", { class: "row", onsubmit: save }, h("label", {}, "Shown to the moderators", input), h("button", { type: "submit" }, "Save name")),
+    status,
+  );
+}
+
+function clockToggle() {
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "clock-title" },
+    h("h2", { id: "clock-title" }, "Share the clock"),
+    h("p", {}, "A full-screen clock to share on the video call: the countdown, the phase and what comes next."),
+    h("button", { type: "button", id: "clock-view-on", onclick: () => setClockMode(true) }, "Full-screen clock"),
+    " ",
+    h("a", { href: `${location.pathname}?display=clock`, id: "clock-link" }, "Link to the clock view"),
+  );
+}
+
+function setClockMode(on) {
+  state.clockMode = on;
+  document.body.classList.toggle("clock-mode", on);
+  const url = new URL(location.href);
+  if (on) url.searchParams.set("display", "clock");
+  else url.searchParams.delete("display");
+  history.replaceState(null, "", url);
+  if (on && document.documentElement.requestFullscreen && !document.fullscreenElement) {
+    document.documentElement.requestFullscreen().catch(() => {});
+  } else if (!on && document.fullscreenElement) {
+    document.exitFullscreen().catch(() => {});
+  }
+  render(null, true);
+  (on ? document.getElementById("clock-exit") : document.getElementById("clock-view-on"))?.focus();
+}
+
+// Keyboard focus across a rebuild: the focused control's focus key (or slot) now.
+function focusKey() {
+  const active = document.activeElement;
+  if (!active || active === document.body) return null;
+  if (active.dataset?.focus) return `[data-focus="${active.dataset.focus}"]`;
+  if (active.dataset?.slot) return `[data-slot="${active.dataset.slot}"]`;
+  return null;
+}
+
+function restoreFocus(container, key) {
+  // Only when the rebuild took the focus away (the focused control was replaced).
+  const active = document.activeElement;
+  if (!key || (active && active !== document.body && active.isConnected)) return;
+  container.querySelector(key)?.focus();
 }
 
 function render(flashRoomId = null, rebuild = false) {
@@ -248,20 +364,39 @@ function render(flashRoomId = null, rebuild = false) {
     const focusedAgenda = document.activeElement?.dataset?.agenda;
     layout.agendaControls.replaceChildren(buildAgendaControls(state.agenda, actions.agenda));
     if (focusedAgenda) layout.agendaControls.querySelector(`[data-agenda="${focusedAgenda}"]`)?.focus();
+    const focused = focusKey();
+    renderHelpQueue();
+    const reasonsOf = (room) => attentionOf(room, { help: [...state.help.values()], asks: [...state.asks.values()], people: state.presence[room.id] ?? [] });
+    const rooms = [...state.rooms.values()];
+    const arranged = arrangeRooms(rooms, state.prefs, reasonsOf);
     const tiles = [];
-    for (const room of state.rooms.values()) {
-      const tile = buildTile(room, context(room), actions);
+    for (const { room, reasons } of arranged) {
+      const tile = buildTile(room, context(room), reasons, (id) => openRoom(id));
       tickers.push(tile.tick);
       tiles.push(tile.element);
     }
-    const focusedLabel = document.activeElement?.closest?.(".tile") ? document.activeElement.textContent : null;
+    if (!tiles.length) tiles.push(h("p", { class: "muted" }, "No room needs attention now."));
     layout.tiles.replaceChildren(...tiles);
-    layout.feedback.replaceChildren(buildFeedbackSummary([...state.rooms.values()], [...state.feedback.values()]));
-    if (focusedLabel) [...layout.tiles.querySelectorAll("button")].find((b) => b.textContent === focusedLabel)?.focus();
+    layout.viewOptions.replaceChildren(
+      buildViewOptions(state.prefs, (change) => {
+        state.prefs = { ...state.prefs, ...change };
+        localStorage.setItem("consult.dashboard", JSON.stringify(state.prefs));
+        render();
+      }, { all: rooms.length, attention: rooms.filter((room) => reasonsOf(room).length).length }),
+    );
+    layout.feedback.replaceChildren(buildFeedbackSummary(rooms, [...state.feedback.values()]));
+    renderRoomDetail();
+    restoreFocus(main, focused);
     currentRoomView = null;
   } else {
     const room = [...state.rooms.values()][0];
-    if (!room) {
+    if (room && state.clockMode) {
+      document.getElementById("room-label").textContent = room.label;
+      const clockView = buildClockView(room, context(room), () => setClockMode(false));
+      currentRoomView = { room };
+      tickers.push(clockView.tick);
+      layout.room.replaceChildren(clockView.element);
+    } else if (!room) {
       layout.room.replaceChildren(
         h(
           "p",
@@ -280,14 +415,16 @@ function render(flashRoomId = null, rebuild = false) {
       notes.update(room);
       finalThoughts.update(room, protocolOf(room), notes.you?.consented ?? false);
       const asks = [...state.asks.values()];
-      if (state.you.access === "member") layout.asks.replaceChildren(buildAskBox(room, asks, (kind) => actions.ask(kind)));
+      const over = room.status === "finished" || room.status === "recalled";
+      if (state.you.access === "member") layout.asks.replaceChildren(over ? "" : buildAskBox(room, asks, (kind) => actions.ask(kind)));
       if (view === "moderator") layout.asks.replaceChildren(buildOpenAsks(room, asks, actions.answer) ?? "");
       if (view === "moderator") {
-        const focused = document.activeElement?.dataset?.action;
-        layout.controls.replaceChildren(buildControls(room, (item) => runAction(room, item)));
-        const swap = swapSeatsButton(room);
-        if (swap) layout.controls.querySelector("#controls")?.append(swap);
-        if (focused) layout.controls.querySelector(`[data-action="${focused}"]`)?.focus();
+        const focused = focusKey();
+        const wasOpen = layout.controls.querySelector("#more-controls")?.open ?? false;
+        layout.controls.replaceChildren(buildControls(room, (item) => runAction(room, item), [swapSeatsButton(room)]));
+        const more = layout.controls.querySelector("#more-controls");
+        if (more && wasOpen) more.open = true;
+        restoreFocus(layout.controls, focused);
       }
       const mine = [...state.help.values()].filter((item) => item.room_id === room.id && item.status !== "resolved");
       layout.helpStatus.textContent = mine
@@ -362,7 +499,8 @@ function helpBox(status) {
 let lastTick = 0;
 function tick() {
   for (const update of tickers) update();
-  if (currentRoomView) checkWarning(currentRoomView.room);
+  if (currentRoomView) checkWarning(state.rooms.get(currentRoomView.room.id) ?? currentRoomView.room);
+  shelf.prune();
   updateRecall();
 }
 
@@ -375,16 +513,16 @@ function frame(now) {
 }
 
 function checkWarning(room) {
+  if (room.status !== "running") return;
   const remaining = remainingMs(room, connection.clock);
   const key = `${room.id}:${room.round_index}:${room.phase_index}:${room.phase_started_at}`;
   const threshold = protocolOf(room).warning_seconds * 1000;
-  if (room.status === "running" && remaining !== null && remaining > 0 && remaining <= threshold && !state.warned.has(key)) {
-    state.warned.add(key);
-    // Only announce when the warning is crossed live, not when a page opens inside it.
-    if (remaining > threshold - 2000) {
-      chime.play("warning");
-      announce(`${Math.round(threshold / 60000) || 1} minute left in ${phaseOf(protocolOf(room), room).title}.`);
-    }
+  // Given once per phase when the countdown is first seen inside the last minute,
+  // however far inside: at a rehearsal speed a frame spans many seconds.
+  if (warnings.check(key, remaining, threshold)) {
+    state.warningsGiven = (state.warningsGiven ?? 0) + 1;
+    chime.play("warning");
+    announce(`${Math.round(threshold / 60000) || 1} minute left in ${phaseOf(protocolOf(room), room).title}.`);
   }
 }
 
@@ -454,14 +592,39 @@ async function runAction(room, item) {
   try {
     await connection.send(message);
   } catch (error) {
-    showError(error);
+    if (error.code !== "command.stale") {
+      showError(error);
+      return;
+    }
+    // Someone pressed first (or the timer moved on): the page refreshes, then says
+    // in words what the room did meanwhile.
+    const now = await roomNewerThan(room.id, current.version);
+    showError(new Error(plainRefusal(current, now, protocolOf(now ?? current))));
   }
 }
 
+// The room once this page holds a version newer than `version` (asking for a fresh
+// snapshot if none arrives at once); null if none came within two seconds.
+async function roomNewerThan(roomId, version) {
+  const newer = () => {
+    const room = state.rooms.get(roomId);
+    return room && room.version > version ? room : null;
+  };
+  if (newer()) return newer();
+  connection.raw({ type: "snapshot.request" });
+  for (let waited = 0; waited < 2000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (newer()) return newer();
+  }
+  return null;
+}
+
 const actions = {
-  command(room, action, seconds) {
-    return runAction(room, { action, seconds });
+  command(room, action, seconds, confirm) {
+    return runAction(room, { action, seconds, confirm });
   },
+  openRoom: (roomId) => openRoom(roomId),
+  closeRoom: () => document.getElementById("room-detail").close(),
   async event(type, payload = {}, confirmText = null) {
     // The action is made against the event as the uber moderator saw it when pressing:
     // if another uber moderator changed it meanwhile, the server refuses and says what happened.
@@ -512,19 +675,52 @@ const actions = {
 };
 
 function showError(error) {
-  showBanner({ id: `e${Date.now()}`, sender: "consult", text: error.message }, "error");
+  shelf.showError(error.message);
 }
 
-function showBanner(message, kind = "message") {
-  const banners = document.getElementById("banners");
-  const banner = h(
-    "div",
-    { class: `banner banner-${kind}`, "data-banner": message.id },
-    h("p", {}, h("strong", {}, kind === "error" ? "Not done: " : `${message.sender}: `), message.text),
-    h("button", { type: "button", "aria-label": "Dismiss message", onclick: () => banner.remove() }, "Dismiss"),
+function showBanner(message) {
+  shelf.add({ expires_at: null, ...message });
+}
+
+// -- the dashboard's help queue and room detail ---------------------------------------------
+
+function renderHelpQueue() {
+  const queue = buildHelpQueue(
+    { help: [...state.help.values()], rooms: state.rooms, protocolOf, clock: connection.clock },
+    { help: actions.help, openRoom },
   );
-  banners.append(banner);
-  if (kind !== "error") chime.play("warning");
+  tickers.push(queue.tick);
+  layout.helpQueue.replaceChildren(queue.element);
+  titleFlash.set(queue.waiting);
+}
+
+function openRoom(roomId) {
+  state.detailRoomId = roomId;
+  const dialog = document.getElementById("room-detail");
+  renderRoomDetail();
+  if (!dialog.open) {
+    dialog.addEventListener("close", () => {
+      const opened = state.detailRoomId;
+      state.detailRoomId = null;
+      document.querySelector(`[data-focus="tile-${opened}"]`)?.focus();
+    }, { once: true });
+    dialog.showModal();
+    dialog.querySelector("[data-focus=detail-close]")?.focus();
+  }
+}
+
+function renderRoomDetail() {
+  const dialog = document.getElementById("room-detail");
+  const room = state.detailRoomId ? state.rooms.get(state.detailRoomId) : null;
+  if (!room) {
+    if (dialog.open) dialog.close();
+    return;
+  }
+  const focused = focusKey();
+  const detail = buildRoomDetail(room, context(room), actions);
+  tickers.push(detail.tick);
+  dialog.replaceChildren(detail.element);
+  if (focused && dialog.open) restoreFocus(dialog, focused);
 }
 
 // -- sound and keyboard ------------------------------------------------------------------------------------
@@ -544,7 +740,7 @@ function setUpSound() {
 }
 
 document.addEventListener("keydown", (event) => {
-  if (view !== "moderator" || !currentRoomView || document.getElementById("confirm").open) return;
+  if (view !== "moderator" || !currentRoomView || state.clockMode || document.getElementById("confirm").open) return;
   const room = state.rooms.get(currentRoomView.room.id);
   const item = room && actionForKey(event, room);
   if (item) {
@@ -569,8 +765,10 @@ window.consult = {
     return room ? remainingMs(room, connection.clock) : null;
   },
   recallRemainingMs,
+  openRoom,
 };
 
 setUpSound();
+document.body.classList.toggle("clock-mode", state.clockMode);
 connection.connect();
 requestAnimationFrame(frame);

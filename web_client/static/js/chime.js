@@ -27,18 +27,20 @@ export class Chime {
     return this.context;
   }
 
-  // kind: "phase" (two rising notes), "warning" (one soft note), "recall" (three notes)
+  // kind: "phase" (two rising notes), "warning" (one soft note), "recall" (three
+  // rising notes), "help" (a high-low-high call, on a brighter wave: an uber
+  // moderator tells it from the room chimes without looking)
   play(kind = "phase", force = false) {
     if (this.muted && !force) return;
     const context = this.audio();
     if (!context) return;
-    const notes = { phase: [660, 880], warning: [587], recall: [523, 659, 784] }[kind] || [660];
+    const notes = { phase: [660, 880], warning: [587], recall: [523, 659, 784], help: [988, 740, 988] }[kind] || [660];
     const start = context.currentTime + 0.02;
     notes.forEach((frequency, index) => {
       const oscillator = context.createOscillator();
       const gain = context.createGain();
       const at = start + index * 0.22;
-      oscillator.type = "sine";
+      oscillator.type = kind === "help" ? "triangle" : "sine";
       oscillator.frequency.value = frequency;
       gain.gain.setValueAtTime(0, at);
       gain.gain.linearRampToValueAtTime(this.volume * 0.5, at + 0.02);

@@ -11,6 +11,12 @@
 //   page wakes (visible again, pageshow, resume) or the clock sync sees a
 //   discontinuity: a countdown is right again within one round trip of waking
 //   from a sleep or a frozen tab.
+// - Each ping also reports this page's clock quality for presence
+//   (clockReport): the current offset, only at clock rate 1 (in a rehearsal
+//   the offset includes the speed-up), and the round trip of the fastest
+//   recent sample once there is one.
+// - A name given with setName() lasts for the connection on the server, so it
+//   is remembered here and given again each time the socket opens.
 // - A resync from the server (it may have missed messages for this page) is
 //   answered with a snapshot.request after a random delay in [0, spread_ms),
 //   so thousands of pages do not ask in one wave. A resync while one waits
@@ -27,6 +33,16 @@ const PING_BURST = 6;
 const PING_EARLY_EVERY = 2000;
 const PING_EARLY_FOR = 30000;
 const PING_EVERY = 20000;
+
+// What a ping reports of a ClockSync for presence: offset_ms (server minus client time,
+// only at rate 1) and round_trip_ms, each when known, to a tenth of a millisecond.
+export function clockReport({ rate, offset, minRoundTrip }) {
+  const report = {};
+  const tenth = (ms) => Math.round(ms * 10) / 10;
+  if (rate === 1 && Number.isFinite(offset)) report.offset_ms = tenth(offset);
+  if (Number.isFinite(minRoundTrip)) report.round_trip_ms = tenth(minRoundTrip);
+  return report;
+}
 
 // Milliseconds to wait before answering a resync: uniform in [0, spreadMs).
 export function resyncDelay(spreadMs, random = Math.random) {
@@ -48,6 +64,7 @@ export class LiveConnection {
     this.socket = null;
     this.pingTimer = null;
     this.resyncTimer = null;
+    this.name = "";
     if (typeof document !== "undefined") {
       document.addEventListener("visibilitychange", () => {
         if (!document.hidden) this.wake();
@@ -76,11 +93,7 @@ export class LiveConnection {
     this.onState(this.attempt === 0 ? "connecting" : "reconnecting");
     const socket = new WebSocket(this.url());
     this.socket = socket;
-    socket.addEventListener("open", () => {
-      this.attempt = 0;
-      this.onState("open");
-      this.pingBurst();
-    });
+    socket.addEventListener("open", () => this.opened());
     socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
@@ -100,6 +113,25 @@ export class LiveConnection {
       }
       this.scheduleReconnect();
     });
+  }
+
+  // The socket is open (first connect or reconnect): measure the clock, give the name again.
+  opened() {
+    this.attempt = 0;
+    this.onState("open");
+    this.pingBurst();
+    if (typeof this.name === "string" && this.name.trim()) {
+      // Nobody waits on this answer: the name was taken before, and a lost socket shows
+      // as the connection's state.
+      this.send({ type: "presence.name", name: this.name }).catch(() => {});
+    }
+  }
+
+  // Gives this person's name for presence ("" clears it), now and after every reconnect.
+  // Resolves with the command.ok (its detail.name is the name as shown).
+  setName(name) {
+    this.name = name;
+    return this.send({ type: "presence.name", name });
   }
 
   scheduleReconnect() {
@@ -124,7 +156,7 @@ export class LiveConnection {
   }
 
   ping() {
-    this.raw({ type: "clock.ping", client_time: this.clock.now() });
+    this.raw({ type: "clock.ping", client_time: this.clock.now(), ...clockReport(this.clock) });
   }
 
   resync(spreadMs) {

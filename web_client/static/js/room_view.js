@@ -8,6 +8,13 @@
 // - This person's instruction comes from their role in the current round
 //   (a team's role swaps between rounds).
 // - Colour zones: normal, warning (the protocol's last seconds), overtime.
+// - A phase lasts as the room's current plan says: fit to time may have
+//   shortened phases still to come (``room.planned``); "Next" shows that length.
+// - After the last phase of a round the page says so: "Round complete" between
+//   rounds, "Return to the main room" once the protocol is over.
+// - The challenge card is the one of the seat whose role the protocol works on
+//   (``protocol.room.challenge_from``): the presenting team's, the coachee's,
+//   the client's; none where a protocol works on no one's challenge.
 
 import { h, formatClock, formatMinutes, videoLink } from "./dom.js";
 
@@ -29,17 +36,28 @@ export function phaseOf(protocol, room) {
   return protocol.rounds[room.round_index].phases[room.phase_index];
 }
 
+// Seconds a phase lasts in the room's current plan: fitted if fit to time changed it.
+export function phaseLength(protocol, room, roundIndex, phaseIndex) {
+  const fitted = (room.planned ?? []).find((entry) => entry.round_index === roundIndex && entry.phase_index === phaseIndex);
+  return fitted ? fitted.seconds : protocol.rounds[roundIndex].phases[phaseIndex].duration_seconds;
+}
+
 export function nextStep(protocol, room) {
   const round = protocol.rounds[room.round_index];
+  if (room.status === "finished" || room.status === "recalled") return "Next: the main room";
+  if (room.status === "between_rounds") {
+    const swap = protocol.rotation === "rotate" ? " with roles swapped" : "";
+    return `Next: round ${room.round_index + 2}${swap}, when your moderator starts it`;
+  }
   if (room.phase_index + 1 < round.phases.length) {
     const next = round.phases[room.phase_index + 1];
-    return `Next: ${next.title} (${formatMinutes(next.duration_seconds)})`;
+    return `Next: ${next.title} (${formatMinutes(Math.round(phaseLength(protocol, room, room.round_index, room.phase_index + 1)))})`;
   }
   if (room.round_index + 1 < protocol.rounds.length) {
     const swap = protocol.rotation === "rotate" ? " with roles swapped" : "";
     return `Next: round ${room.round_index + 2}${swap}`;
   }
-  return "Next: the end of the protocol";
+  return "Next: back to the main room";
 }
 
 // Milliseconds left in the current phase, or null when no phase is under way.
@@ -83,9 +101,28 @@ export function statusText(room) {
   return STATUS_TEXT[room.status] ?? room.status;
 }
 
-function presenting(protocol, room) {
-  const presentingRole = protocol.room.seating[0];
-  return room.seats.find((seat) => seat.role === presentingRole);
+// The seat whose challenge the room works on this round, if the protocol works on one.
+export function challengeSeat(protocol, room) {
+  const role = protocol.room.challenge_from;
+  if (!role) return null;
+  return room.seats.find((seat) => seat.role === role && seat.team_id) ?? null;
+}
+
+// What the page says once a round or the whole protocol is over.
+export function endOf(protocol, room) {
+  if (room.status === "between_rounds") {
+    return {
+      title: `Round ${room.round_index + 1} complete`,
+      text: `Round ${room.round_index + 2} of ${protocol.rounds.length} starts when your moderator starts it.`,
+    };
+  }
+  if (room.status === "finished") {
+    return {
+      title: "Return to the main room",
+      text: "This room is done: thank you. Leave the breakout room and rejoin the main room.",
+    };
+  }
+  return null;
 }
 
 // Builds the room view for one room; returns {element, tick} where tick()
@@ -95,7 +132,8 @@ export function buildRoomView(room, context) {
   const phase = phaseOf(protocol, room);
   const role = roleFor(room, you, protocol);
   const team = room.seats.find((seat) => seat.team_id === you.team_id);
-  const presenter = presenting(protocol, room);
+  const presenter = challengeSeat(protocol, room);
+  const end = endOf(protocol, room);
 
   const countdown = h("p", { class: "countdown", id: "countdown", "aria-label": "Time left in this phase" }, "--:--");
   const bar = h("span");
@@ -111,11 +149,12 @@ export function buildRoomView(room, context) {
       h("span", {}, `Phase ${room.phase_index + 1} of ${protocol.rounds[room.round_index].phases.length}`),
       room.video_room || room.video_url ? h("span", {}, videoLink(room)) : null,
     ),
-    h("h1", { class: "phase-title", id: "phase-title" }, phase.title),
-    countdown,
-    status,
+    h("h1", { class: "phase-title", id: "phase-title" }, end ? end.title : phase.title),
+    end ? h("p", { class: "end-text", id: "end-text" }, end.text) : countdown,
+    end ? null : status,
     progress,
   );
+  if (end) card.dataset.end = room.status;
 
   const youLine = h(
     "p",
@@ -129,11 +168,11 @@ export function buildRoomView(room, context) {
     { class: "card", "aria-labelledby": "now-title" },
     h("h2", { id: "now-title" }, "What you do now"),
     youLine,
-    h("p", { class: "instruction", id: "instruction" }, phase.instructions[role] ?? phase.summary),
-    h("p", { class: "muted" }, "Speaking now: ", phase.speakers.map((id) => roleTitle(protocol, id)).join(", ")),
+    h("p", { class: "instruction", id: "instruction" }, end ? end.text : phase.instructions[role] ?? phase.summary),
+    end ? null : h("p", { class: "muted" }, "Speaking now: ", phase.speakers.map((id) => roleTitle(protocol, id)).join(", ")),
   );
 
-  const prompts = phase.prompts.length
+  const prompts = !end && phase.prompts.length
     ? h(
         "section",
         { class: "card", "aria-labelledby": "prompts-title" },
@@ -146,7 +185,7 @@ export function buildRoomView(room, context) {
     ? h(
         "section",
         { class: "card", "aria-labelledby": "challenge-title" },
-        h("h2", { id: "challenge-title" }, `${presenter.team_name}: the challenge`),
+        h("h2", { id: "challenge-title" }, `${roleTitle(protocol, presenter.role)} · ${presenter.team_name}: the challenge`),
         presenter.challenge ? h("p", {}, presenter.challenge) : null,
         presenter.request ? h("p", {}, h("strong", {}, "Request for feedback: "), presenter.request) : null,
       )
@@ -159,7 +198,7 @@ export function buildRoomView(room, context) {
   );
   const next = h("p", { class: "next", id: "next" }, nextStep(protocol, room));
 
-  const element = h("div", { class: "room", "data-room": room.id }, card, instruction, prompts, next, challenge, seats);
+  const element = h("div", { class: "room", "data-room": room.id }, card, end ? null : instruction, prompts, next, challenge, seats);
 
   function tick() {
     const remaining = remainingMs(room, clock);
@@ -185,39 +224,55 @@ export function buildRoomView(room, context) {
 
 // The moderator's controls for one room, with keyboard shortcuts.
 export const ACTIONS = [
-  { action: "start", label: "Start", key: "s", when: ["not_started"] },
-  { action: "pause", label: "Pause", key: " ", keyName: "Space", when: ["running", "overtime"] },
-  { action: "resume", label: "Resume", key: " ", keyName: "Space", when: ["paused"] },
+  { action: "start", label: "Start", key: "s", slot: "run", when: ["not_started"] },
+  { action: "pause", label: "Pause", key: " ", keyName: "Space", slot: "run", when: ["running", "overtime"] },
+  { action: "resume", label: "Resume", key: " ", keyName: "Space", slot: "run", when: ["paused"] },
   { action: "back", label: "Back", key: "b", when: ["running", "overtime", "paused", "between_rounds"], confirm: "Go back to the previous phase? It starts again from its full length." },
   { action: "next", label: "Next phase", key: "n", when: ["running", "overtime", "paused", "between_rounds"] },
-  { action: "adjust_time", seconds: -60, label: "−1 min", key: "-", when: ["running", "overtime", "paused"] },
-  { action: "adjust_time", seconds: 60, label: "+1 min", key: "+", keyAlt: "=", when: ["running", "overtime", "paused"] },
-  { action: "restart_phase", label: "Restart phase", key: "r", when: ["running", "overtime", "paused"], confirm: "Restart this phase from its full length? The time used so far is lost." },
-  { action: "finish", label: "Finish", key: "f", when: ["not_started", "running", "overtime", "paused", "between_rounds"], confirm: "Finish the protocol for this room now? This cannot be undone." },
+  { action: "adjust_time", seconds: -60, label: "−1 min", key: "-", slot: "less", when: ["running", "overtime", "paused"] },
+  { action: "adjust_time", seconds: 60, label: "+1 min", key: "+", keyAlt: "=", slot: "more", when: ["running", "overtime", "paused"] },
+  { action: "restart_phase", label: "Restart phase", key: "r", when: ["running", "overtime", "paused"], confirm: "Restart this phase from its full length? The time used so far is lost.", secondary: true },
+  { action: "finish", label: "Finish", key: "f", when: ["not_started", "running", "overtime", "paused", "between_rounds"], confirm: "Finish the protocol for this room now? This cannot be undone.", secondary: true },
 ];
 
-export function buildControls(room, run) {
-  const buttons = ACTIONS.filter((item) => item.when.includes(room.status)).map((item) =>
+// The moderator's bar: fixed at the bottom of the screen so the controls are in
+// view on a phone and a desktop without scrolling. The main actions are buttons;
+// the rare, confirmed ones (restart, finish) sit behind "More"; extras (the swap
+// of who presents first, before the start) join the main ones.
+// Every button names a slot (start, pause and resume share one) so focus can
+// stay on the control that was used when the bar is rebuilt.
+export function buildControls(room, run, extras = []) {
+  const available = ACTIONS.filter((item) => item.when.includes(room.status));
+  const button = (item) =>
     h(
       "button",
       {
         type: "button",
         class: item.action === "start" || item.action === "next" ? "primary" : item.action === "finish" ? "danger" : null,
         "data-action": item.action,
+        "data-slot": item.slot ?? item.action,
         "aria-keyshortcuts": item.keyName ?? item.key,
         onclick: () => run(item),
       },
       item.label,
-    ),
-  );
-  const hints = ACTIONS.filter((item) => item.when.includes(room.status))
+    );
+  const main = [...available.filter((item) => !item.secondary).map(button), ...extras.filter(Boolean)];
+  const more = available.filter((item) => item.secondary).map(button);
+  const hints = available
     .map((item) => `${item.keyName ?? item.key.toUpperCase()}: ${item.label}`)
     .filter((value, index, all) => all.indexOf(value) === index);
   return h(
     "section",
-    { class: "card", "aria-labelledby": "controls-title" },
-    h("h2", { id: "controls-title" }, "Moderator controls"),
-    h("div", { class: "controls", id: "controls" }, buttons),
+    { class: "moderator-bar", id: "moderator-bar", "aria-labelledby": "controls-title" },
+    h("h2", { id: "controls-title", class: "visually-hidden" }, "Moderator controls"),
+    h(
+      "div",
+      { class: "controls", id: "controls" },
+      main,
+      more.length
+        ? h("details", { class: "more-controls", id: "more-controls" }, h("summary", { "data-slot": "more-menu" }, "More"), h("div", { class: "more-list" }, more))
+        : null,
+    ),
     h("p", { class: "shortcuts" }, "Keyboard: ", hints.join(" · ")),
   );
 }
@@ -229,4 +284,33 @@ export function actionForKey(event, room) {
   if (event.ctrlKey || event.metaKey || event.altKey) return null;
   const key = event.key.toLowerCase();
   return ACTIONS.find((item) => item.when.includes(room.status) && (item.key === key || item.keyAlt === key)) ?? null;
+}
+
+// The full-screen clock for screen sharing: the countdown, the phase and what
+// comes next, in large type, and nothing else.
+export function buildClockView(room, context, exit) {
+  const { protocol, clock } = context;
+  const phase = phaseOf(protocol, room);
+  const end = endOf(protocol, room);
+  const countdown = h("p", { class: "clock-countdown", id: "clock-countdown", "aria-label": "Time left in this phase" }, "--:--");
+  const element = h(
+    "section",
+    { class: "clock-view", id: "clock-view", "aria-labelledby": "clock-phase" },
+    h("p", { class: "clock-room" }, `${room.label} · round ${room.round_index + 1} of ${protocol.rounds.length}`),
+    h("h1", { class: "clock-phase", id: "clock-phase" }, end ? end.title : phase.title),
+    end ? h("p", { class: "clock-next" }, end.text) : countdown,
+    h("p", { class: "clock-next", id: "clock-next" }, nextStep(protocol, room)),
+    h("button", { type: "button", id: "clock-exit", class: "clock-exit", onclick: exit }, "Leave the clock view"),
+  );
+  function tick() {
+    const remaining = remainingMs(room, clock);
+    const zone = zoneOf(room, remaining, protocol);
+    element.dataset.zone = zone;
+    let text;
+    if (remaining !== null) text = formatClock(remaining);
+    else if (room.status === "not_started") text = formatClock(phaseLength(protocol, room, 0, 0) * 1000);
+    else text = "0:00";
+    if (countdown.textContent !== text) countdown.textContent = text;
+  }
+  return { element, tick };
 }
