@@ -53,7 +53,7 @@ screenshots: $(STAMP)
 		"tests/browser/test_live_pages.py::test_two_uber_moderators_recalling_at_once_give_one_recall_and_a_clear_refusal" \
 		tests/browser/test_setup_edits_page.py tests/browser/test_format_switch_page.py \
 		tests/browser/test_agenda_page.py tests/browser/test_new_event_page.py \
-		tests/browser/test_event_at_a_glance.py
+		tests/browser/test_event_at_a_glance.py tests/browser/test_grouping_page.py
 
 fmt: $(STAMP)
 	$(BIN)/ruff format server tests bench

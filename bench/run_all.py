@@ -17,6 +17,7 @@ BENCHMARKS = [
     "b6_restart",
     "b7_start_all",
     "b8_scale_out",
+    "grouping",
 ]
 
 

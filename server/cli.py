@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import SecretStr
 
+from server.grouping_cli import rooms_app
 from server.links_cli import links_app
 from server.protocols import ProtocolFileError, load_protocol_file, shipped_library
 from server.wire.timeline import clock, render_text, timeline
@@ -38,6 +39,7 @@ db_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(links_app, name="links")
+app.add_typer(rooms_app, name="rooms")
 
 DbOption = Annotated[
     str | None,

@@ -17,6 +17,7 @@ DEMO_TEAMS: tuple[dict[str, object], ...] = (
     {
         "name": "Riverside District",
         "organisation": "State A LEA",
+        "state": "State A",
         "stage": "early implementation",
         "tags": ["mentoring", "retention"],
         "challenge": (
@@ -32,6 +33,7 @@ DEMO_TEAMS: tuple[dict[str, object], ...] = (
     {
         "name": "Hillcrest Schools",
         "organisation": "State B LEA",
+        "state": "State B",
         "stage": "early implementation",
         "tags": ["mentoring", "new teachers"],
         "challenge": "New-teacher mentoring is uneven across our twelve schools.",
@@ -40,6 +42,7 @@ DEMO_TEAMS: tuple[dict[str, object], ...] = (
     {
         "name": "State C Education Agency",
         "organisation": "State C SEA",
+        "state": "State C",
         "stage": "restart",
         "tags": ["leader preparation", "pipeline"],
         "challenge": "Our aspiring-principal residency lost its district partners after year one.",
@@ -48,6 +51,7 @@ DEMO_TEAMS: tuple[dict[str, object], ...] = (
     {
         "name": "Lakeview Unified",
         "organisation": "State D LEA",
+        "state": "State D",
         "stage": "restart",
         "tags": ["leader preparation", "turnaround"],
         "challenge": "Turnaround principals leave within two years of placement.",
@@ -56,6 +60,7 @@ DEMO_TEAMS: tuple[dict[str, object], ...] = (
     {
         "name": "Mesa County",
         "organisation": "State A LEA",
+        "state": "State A",
         "stage": "far along",
         "tags": ["retention", "compensation"],
         "challenge": "Retention bonuses helped in year one but their effect is fading.",
@@ -64,6 +69,7 @@ DEMO_TEAMS: tuple[dict[str, object], ...] = (
     {
         "name": "State B Department of Education",
         "organisation": "State B SEA",
+        "state": "State B",
         "stage": "far along",
         "tags": ["retention", "data"],
         "challenge": "We cannot see which high-need schools lose teachers mid-year.",
@@ -72,6 +78,7 @@ DEMO_TEAMS: tuple[dict[str, object], ...] = (
     {
         "name": "Pinecrest Academy Network",
         "organisation": "State C LEA",
+        "state": "State C",
         "stage": "new start",
         "tags": ["new teachers", "induction"],
         "challenge": "We are launching a two-year induction program with little planning time.",
@@ -80,6 +87,7 @@ DEMO_TEAMS: tuple[dict[str, object], ...] = (
     {
         "name": "State D Office of Talent",
         "organisation": "State D SEA",
+        "state": "State D",
         "stage": "new start",
         "tags": ["induction", "new teachers"],
         "challenge": "Districts see our induction framework as compliance, not support.",

@@ -82,7 +82,9 @@ def _web_link(value: str) -> str:
 
 VideoUrl = Annotated[
     str,
-    StringConstraints(max_length=500, pattern=r"^(https?://[^\s/?#]+[^\s]*)?$"),
+    # Whitespace spelled out beyond \s: the server's regex engine and JSON Schema's
+    # (ECMA) disagree on U+0085 and U+FEFF, and the two must accept the same links.
+    StringConstraints(max_length=500, pattern=r"^(https?://[^\s\x85\uFEFF/?#]+[^\s\x85\uFEFF]*)?$"),
     AfterValidator(_web_link),
 ]
 """A video-call room's link (http or https), or "" for none."""

@@ -3,8 +3,10 @@
 Rules:
 - Teams that share topic tags or their stage of implementation are paired
   (seed 000: "matched based on challenge/problem of practice or stage of
-  implementation"): the best-matched pairs first, greedily; ties keep the
-  teams' order, so the same input always gives the same pairs.
+  implementation") by a maximum-weight matching among those that pair as many
+  teams as possible (``server.domain.grouping.matching``): the total fit is the
+  best possible, not the greedy best-pair-first's. The same input always gives
+  the same pairs. (``server.domain.grouping`` also reads what teams wrote.)
 - A team is never paired with itself nor with a copy of itself (the same name
   and organisation, ``server.domain.team_identity``): such teams are left over
   rather than put together.
@@ -17,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Literal
 
+from server.domain.grouping.matching import best_matching
 from server.domain.records import Team
 from server.domain.team_identity import identity
 
@@ -51,19 +53,16 @@ class Pairing:
 
 
 def pair_teams(teams: Sequence[Team], by: PairBy, odd: OddTeam | None = None) -> Pairing:
-    """Greedy best-first pairing; ties keep the teams' order."""
-    order = {team.id: index for index, team in enumerate(teams)}
-    candidates = sorted(
-        (pair for pair in combinations(teams, 2) if may_pair(*pair)),
-        key=lambda pair: (-match_score(pair[0], pair[1], by), order[pair[0].id], order[pair[1].id]),
-    )
-    paired: set[str] = set()
-    pairs: list[tuple[Team, Team]] = []
-    for a, b in candidates:
-        if a.id in paired or b.id in paired:
-            continue
-        pairs.append((a, b))
-        paired.update((a.id, b.id))
+    """The best pairs by ``match_score``; a team never meets a copy of itself."""
+    weights = [
+        [
+            None if i == j or not may_pair(a, b) else match_score(a, b, by)
+            for j, b in enumerate(teams)
+        ]
+        for i, a in enumerate(teams)
+    ]
+    pairs = [(teams[i], teams[j]) for i, j in best_matching(weights)]
+    paired = {team.id for pair in pairs for team in pair}
     leftovers = [team for team in teams if team.id not in paired]
     extra: tuple[Team, int] | None = None
     if odd is not None and pairs and len(leftovers) % 2 == 1:

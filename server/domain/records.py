@@ -23,6 +23,8 @@ class Team:
     challenge: str = ""
     request: str = ""
     stage: str = ""
+    state: str = ""
+    """The state, region or network the team belongs to (not part of who it is)."""
     tags: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
 

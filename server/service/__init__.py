@@ -17,6 +17,7 @@ from server.service.event_wide import EventActions
 from server.service.feedback import FeedbackDesk
 from server.service.format_switch import FormatSwitch
 from server.service.forms import FormDesk
+from server.service.grouping import RoomGrouping
 from server.service.help import HelpDesk
 from server.service.links import Link, LinkDesk
 from server.service.notes import NoteDesk
@@ -48,6 +49,7 @@ class Services:
         self.links = LinkDesk(context.settings, context.clock, self.writes)
         self.setup = EventSetup(context.protocols, self.writes, self.links)
         self.edits = SetupEdits(context.protocols, self.writes)
+        self.grouping = RoomGrouping(context.protocols, self.writes, self.setup)
         self.formats = FormatSwitch(context.protocols, self.writes)
         self.plan = EventPlan(self.setup, self.writes)
         self.agenda = SessionAgenda(self.writes)

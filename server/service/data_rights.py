@@ -52,6 +52,7 @@ EMPTY_HEADERS: dict[Section, tuple[str, ...]] = {
         "challenge",
         "request",
         "stage",
+        "state",
         "tags",
     ),
     "rooms": ("id", "label", "video_room", "moderator_name", "team_ids"),
@@ -156,6 +157,7 @@ class DataRights:
                         "challenge": team.challenge,
                         "request": team.request,
                         "stage": team.stage,
+                        "state": team.state,
                         "tags": list(team.tags),
                     }
                     for team in teams

@@ -145,7 +145,7 @@ class EventSetup:
         principal.require_uber("add teams")
 
         async def attempt(tx: Tx) -> list[Team]:
-            event, existing = await self._teams_now(tx, principal.event_id)
+            event, existing = await self.teams_now(tx, principal.event_id)
             known = {identity(team): team for team in existing}
             copies = [
                 describe(team.name, team.organisation)
@@ -173,7 +173,7 @@ class EventSetup:
         _refuse_twice_named(rows)
 
         async def attempt(tx: Tx) -> Imported:
-            event, existing = await self._teams_now(tx, principal.event_id)
+            event, existing = await self.teams_now(tx, principal.event_id)
             by_identity: dict[tuple[str, str], list[Team]] = {}
             for team in existing:
                 by_identity.setdefault(identity(team), []).append(team)
@@ -223,7 +223,7 @@ class EventSetup:
         return await self.writes.run(attempt, what="the teams")
 
     @staticmethod
-    async def _teams_now(tx: Tx, event_id: str) -> tuple[Event, list[Team]]:
+    async def teams_now(tx: Tx, event_id: str) -> tuple[Event, list[Team]]:
         event = await crud.get_event(tx.session, event_id=event_id)
         if event is None:
             raise NotFound(f"no event with id {event_id!r}")
@@ -258,7 +258,7 @@ class EventSetup:
         principal.require_uber("create rooms")
 
         async def attempt(tx: Tx) -> Room:
-            room = await self._create_room(
+            room = await self.seat_room(
                 tx,
                 principal.event_id,
                 team_ids=team_ids,
@@ -279,7 +279,7 @@ class EventSetup:
 
         return await self.writes.run(attempt, what="the rooms")
 
-    async def _create_room(
+    async def seat_room(
         self,
         tx: Tx,
         event_id: str,
@@ -345,7 +345,7 @@ class EventSetup:
         principal.require_uber("pair teams")
 
         async def attempt(tx: Tx) -> Paired:
-            event, teams = await self._teams_now(tx, principal.event_id)
+            event, teams = await self.teams_now(tx, principal.event_id)
             protocol = self.protocols.get(event.protocol_id)
             if protocol.room.seats != 2:
                 raise Conflict(
@@ -356,7 +356,7 @@ class EventSetup:
             seated = await crud.seated_team_ids(tx.session, event_id=principal.event_id)
             free = [team for team in teams if team.id not in seated]
             pairing = pair_teams(free, by, odd_team)
-            odd_role = self._odd_role(protocol, odd_team)
+            odd_role = self.odd_role(protocol, odd_team)
             if odd_team is None and len(pairing.leftovers) % 2 == 1 and pairing.pairs:
                 odd = pairing.leftovers[-1]
                 raise Conflict(
@@ -374,7 +374,7 @@ class EventSetup:
                     team_ids.append(pairing.extra[0].id)
                     fixed = ["", "", odd_role]
                 rooms.append(
-                    await self._create_room(
+                    await self.seat_room(
                         tx,
                         principal.event_id,
                         team_ids=team_ids,
@@ -403,7 +403,7 @@ class EventSetup:
         return await self.writes.run(attempt, what="the rooms")
 
     @staticmethod
-    def _odd_role(protocol: Protocol, odd_team: OddTeam | None) -> str:
+    def odd_role(protocol: Protocol, odd_team: OddTeam | None) -> str:
         """The role an odd team keeps: the inquiry it joins, or the protocol's observers."""
         roles = extra_roles(protocol)
         if odd_team == "observe":

@@ -37,6 +37,14 @@ class TeamFields(SQLModel):
     )
     request: str = Field("", max_length=2000, sa_type=Text, description="The request for feedback")
     stage: str = Field("", max_length=80, sa_type=AutoString, description="Stage of implementation")
+    state: str = Field(
+        "",
+        max_length=200,
+        sa_type=AutoString,
+        # Existing rows got "" when the column was added (migration 0007).
+        sa_column_kwargs={"server_default": ""},
+        description="The state, region or network the team belongs to",
+    )
     tags: list[str] = Field(default_factory=list, max_length=20, sa_type=JSON)
     emails: list[Email] = Field(
         default_factory=list,

@@ -22,6 +22,7 @@ EXPECTED = {
     "b6_restart": "drift 0.0 ms",
     "b7_start_all": "B7 12 clients in",
     "b8_scale_out": "B8 12 clients on 2 processes: recall",
+    "grouping": "G1 12 teams into pairs",
 }
 
 

@@ -1,8 +1,8 @@
-"""Correcting the setup from the setup page, in Chromium: a team edited, seats swapped, a
-team moved to another room (its open page follows it there), a room relabelled with a video
-link (shown on the room's page as a link opening a new tab), a room deleted; an edit made
-meanwhile elsewhere is refused in plain words; axe on the page with its dialogs, at phone
-and desktop widths."""
+"""Correcting the setup from the setup page, in Chromium: a team added and edited (its state
+among its fields), seats swapped, a team moved to another room (its open page follows it
+there), a room relabelled with a video link (shown on the room's page as a link opening a
+new tab), a room deleted; an edit made meanwhile elsewhere is refused in plain words; axe on
+the page with its dialogs, at phone and desktop widths."""
 
 from __future__ import annotations
 
@@ -46,10 +46,12 @@ async def test_the_setup_is_corrected_from_the_setup_page_and_open_pages_follow(
         await expect(dialog).to_be_visible()
         await check(page, "setup-edit-team", "desktop")
         await dialog.get_by_label("Team name").fill("Northside ISD")
+        await dialog.get_by_label("State or network").fill("State E")
         await dialog.get_by_label("Topic tags (comma separated)").fill("mentoring, retention")
         await dialog.get_by_role("button", name="Save").click()
         await expect(page.locator("#status")).to_have_text("Saved Northside ISD.")
         await expect(page.locator("#teams tbody")).to_contain_text("Northside ISD")
+        await expect(team_row(page, "Northside ISD").locator("td").nth(2)).to_have_text("State E")
         await expect(member.locator("body")).to_contain_text("Northside ISD")
 
         # Swap who presents first in room 1.
@@ -168,3 +170,33 @@ async def test_the_moderator_swaps_who_presents_first_before_the_start(
         await expect(swap).to_have_text("Swap: Team 1A presents first")
         await moderator.click("[data-action=start]")
         await expect(moderator.locator("#swap-seats")).to_have_count(0)
+
+
+async def test_a_team_is_added_with_its_state_and_shown_as_a_card_on_a_phone(
+    browser: BrowserContext, tmp_path: Path
+) -> None:
+    async with running_server(make_settings(tmp_path / "n.db"), SystemClock()) as server:
+        setup = await set_up_event(server, rooms=1)
+        page = await browser.new_page()
+        await page.set_viewport_size(WIDTHS["phone"])  # type: ignore[arg-type]
+        await page.goto(f"{server.base_url}/j/{setup.uber}/setup")
+        await expect(page.locator("#teams tbody tr")).to_have_count(2)
+        form = page.locator("#team-form")
+        await form.get_by_label("Team name").fill("Eastview Schools")
+        await form.get_by_label("State or network").fill("Northeast network")
+        await form.get_by_role("button", name="Add team").click()
+        await expect(page.locator("#status")).to_have_text("Added Eastview Schools.")
+        state = team_row(page, "Eastview Schools").locator("td").nth(2)
+        await expect(state).to_have_text("Northeast network")
+        await expect(state).to_have_attribute("data-label", "State or network")
+        await expect(form.get_by_label("State or network")).to_have_value("")  # the form reset
+        # Each team is a card on a phone; with the new column the page still fits.
+        widths: dict[str, int] = await page.evaluate(
+            "() => ({page: document.documentElement.scrollWidth, view: innerWidth})"
+        )
+        assert widths["page"] <= widths["view"], widths
+        async with server.http(setup.uber) as http:
+            teams = (await http.get("/api/teams")).json()
+        assert {team["name"]: team["state"] for team in teams}["Eastview Schools"] == (
+            "Northeast network"
+        )

@@ -14,7 +14,8 @@ builds some cases (with their auth) while collecting, so the event, its rooms an
 its uber link exist from import on and survive restarts.
 
 What no schema can state is stated here, narrowly: a positive (schema-valid)
-event keeps its main-room time after its start (``filter_case``), and a
+event keeps its main-room time after its start, a grouping weighs something
+(its weights are not all zero) (``filter_case``), and a
 schema-valid CSV import is a CSV with a name column (``map_case``). Text never
 holds NUL (``allow-x00 = false``): the API refuses it on purpose.
 """
@@ -108,6 +109,10 @@ class JoinToken:
             case.headers["X-Admin-Key"] = ADMIN_KEY
 
 
+GROUPING_WEIGHTS = {"text": 0.6, "tags": 0.25, "stage": 0.15}
+"""The grouping's default weights (a body may give some of them)."""
+
+
 def _positive(case: Any) -> bool:
     return case.meta is not None and str(case.meta.generation.mode) == "positive"
 
@@ -123,6 +128,15 @@ def filter_case(context: Any, case: Any) -> bool:
                 return datetime.fromisoformat(end) > datetime.fromisoformat(start)
             except ValueError:
                 return True
+    if _positive(case) and case.operation.label in (
+        "POST /api/rooms/group/preview",
+        "POST /api/rooms/group",
+    ):
+        # Weights that are all zero weigh nothing: no schema states "not all zero".
+        weights = case.body.get("weights") if isinstance(case.body, dict) else None
+        if isinstance(weights, dict):
+            given = {**GROUPING_WEIGHTS, **weights}
+            return sum(value for value in given.values() if isinstance(value, int | float)) > 0
     return True
 
 

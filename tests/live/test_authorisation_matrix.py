@@ -57,7 +57,7 @@ from tests.live.harness import ADMIN_KEY, WAIT, LiveServer, make_settings, runni
 PRINCIPALS = (
     "none",  # no credentials at all
     "junk",  # a join token that was never issued
-    "admn",  # the admin key (X-Admin-Key); on /api/links routes with ?event_id=<event A>
+    "admn",  # the admin key (X-Admin-Key); on the routes that take it, with ?event_id=<event A>
     "obs1",  # an observer of room 1 of event A
     "mem1",  # a member (one team) of room 1
     "mem2",  # a member of room 2: another room
@@ -97,6 +97,8 @@ PATCH /api/rooms/{room_id}              401  401  401  403  403  403  403  403  
 DELETE /api/rooms/{room_id}             401  401  401  403  403  403  403  403  200  404  401R 401E
 POST /api/rooms                         401  401  401  403  403  403  403  403  201  404  401R 401E
 POST /api/rooms/pair                    401  401  401  403  403  403  403  403  201  201  401R 401E
+POST /api/rooms/group/preview           401  401  200  403  403  403  403  403  200  200  401R 401E
+POST /api/rooms/group                   401  401  201  403  403  403  403  403  201  404  401R 401E
 GET  /api/rooms/zoom.csv                401  401  401  403  403  403  403  403  200  200  401R 401E
 GET  /api/links                         401  401  200  403  403  403  403  403  200  200  401R 401E
 POST /api/links                         401  401  201  403  403  403  403  403  201  404  401R 401E
@@ -589,6 +591,10 @@ REST_CALLS: dict[str, Rest] = {
         }
     ),
     "POST /api/rooms/pair": Rest(body=lambda _: {"by": "tags"}),
+    "POST /api/rooms/group/preview": Rest(body=lambda _: {}, changes=False),
+    "POST /api/rooms/group": Rest(
+        body=lambda w: {"rooms": [list(w.free_teams)], "setup_version": w.setup_version}
+    ),
     "PATCH /api/teams/{team_id}": Rest(
         ids=lambda w: {"team_id": w.free_teams[0]},
         body=lambda w: {"setup_version": w.setup_version, "stage": "full implementation"},
@@ -716,7 +722,7 @@ def rest_caller(http: httpx.AsyncClient) -> Perform:
         headers = credentials(world, principal)
         params: dict[str, str | int] = dict(call.query(world)) if call.query else {}
         if principal == "admn" and path.startswith(
-            ("/api/links", "/api/event/delete", "/api/report")
+            ("/api/links", "/api/event/delete", "/api/report", "/api/rooms/group")
         ):
             params["event_id"] = world.event_a  # how the admin key names the event
         content: bytes | None = None

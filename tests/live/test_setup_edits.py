@@ -6,6 +6,8 @@ running room are refused and change nothing."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,50 @@ async def test_a_team_is_edited_and_a_room_relabelled_and_open_pages_follow(
         assert room["label"] == "Blue room"
         assert room["video_url"] == "https://zoom.example/j/123"
         assert room["seats"][0]["team_name"] == "Northside ISD"
+
+
+async def test_a_team_s_state_is_given_edited_and_cleared_and_read_back_everywhere(
+    tmp_path: Path,
+) -> None:
+    """The state, region or network a team belongs to is kept like its other fields: given
+    when the team is added, changed and cleared by an edit, listed and exported."""
+    async with running_server(make_settings(tmp_path / "s.db"), FakeClock()) as server:
+        setup = await set_up_event(server, rooms=1)
+        async with server.http(setup.uber) as http:
+            added = await http.post(
+                "/api/teams",
+                json={"name": "Northside ISD", "organisation": "State E LEA", "state": "State E"},
+            )
+            assert added.status_code == 201, added.text
+            assert added.json()["state"] == "State E"
+            team_id = added.json()["id"]
+            too_long = await http.post("/api/teams", json={"name": "Eastview", "state": "s" * 201})
+            assert too_long.status_code == 422
+            assert too_long.json()["error"]["field"] == "state"
+            seen = await setup_version(http)
+            edited = await http.patch(
+                f"/api/teams/{team_id}", json={"setup_version": seen, "state": "Northeast network"}
+            )
+            assert edited.status_code == 200, edited.text
+            assert edited.json()["state"] == "Northeast network"
+            assert edited.json()["organisation"] == "State E LEA"  # untouched fields stay
+            listed = {team["id"]: team["state"] for team in (await http.get("/api/teams")).json()}
+            assert listed.pop(team_id) == "Northeast network"
+            assert set(listed.values()) == {""}  # the teams added without one
+            exported = (await http.get("/api/export")).json()
+            teams_csv = (await http.get("/api/export/teams.csv")).text
+            cleared = await http.patch(
+                f"/api/teams/{team_id}", json={"setup_version": seen + 1, "state": ""}
+            )
+            assert cleared.status_code == 200, cleared.text
+            assert cleared.json()["state"] == ""
+            after = {team["id"]: team["state"] for team in (await http.get("/api/teams")).json()}
+        assert after[team_id] == ""
+        assert {team["id"]: team["state"] for team in exported["teams"]}[team_id] == (
+            "Northeast network"
+        )
+        rows = {row["id"]: row for row in csv.DictReader(io.StringIO(teams_csv))}
+        assert rows[team_id]["state"] == "Northeast network"
 
 
 async def test_bad_edits_are_refused_by_name_and_change_nothing(tmp_path: Path) -> None:

@@ -13,14 +13,16 @@ import dataclasses
 import json
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import CheckConstraint, inspect, text
 from sqlalchemy.engine import Connection
@@ -34,7 +36,14 @@ from server.domain.state import RunState, Status
 from server.store import crud
 from server.store.codec import FORMAT, state_from_json, state_to_json
 from server.store.db import create_engine, open_database, session_factory
-from server.store.migrate import BASELINE, SchemaBehind, current_revision, head, upgrade
+from server.store.migrate import (
+    BASELINE,
+    SchemaBehind,
+    alembic_config,
+    current_revision,
+    head,
+    upgrade,
+)
 from tests.fakes import FakeClock
 from tests.live.harness import make_settings, running_server
 
@@ -617,6 +626,62 @@ async def test_a_server_on_an_upgraded_first_release_file_keeps_running_its_fitt
     assert written["phase_index"] == state["phase_index"] + 1
     assert len(log) == len([entry for entry in before.log if entry.room_id == room_id]) + 1
     assert log[-1]["action"] == "tick"
+
+
+# -- 6. one migration, both ways ---------------------------------------------------------------
+
+
+async def run_alembic(engine: AsyncEngine, step: Callable[[Config], object]) -> None:
+    """One alembic step on ``engine``, run as ``upgrade`` runs its own: on SQLite with
+    foreign keys off, so a table rebuilt by a step cascades to no other table."""
+    sqlite = engine.dialect.name == "sqlite"
+    async with engine.connect() as connection:
+        if sqlite:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            await connection.run_sync(lambda sync: step(alembic_config(sync)))
+            await connection.commit()
+        finally:
+            if sqlite:
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+async def test_a_team_s_state_is_added_empty_to_every_team_and_taken_away_on_the_way_back(
+    first_release_url: str,
+) -> None:
+    """0007 gives every existing team an empty ``state`` and changes no other row; going
+    back to 0006 drops the column and leaves the database as it was before."""
+
+    def to_0006(config: Config) -> None:
+        command.stamp(config, BASELINE)
+        command.upgrade(config, "0006")
+
+    async with engine_on(first_release_url) as engine:
+        await run_alembic(engine, to_0006)
+        before = await dump_every_table(engine)
+        assert before["team"]  # there are teams to give a state
+
+        assert await upgrade(engine) == ("0006", head())
+
+        after = await dump_every_table(engine)
+        # The new column is the table's last: every team's row gains a "" at its end.
+        assert after["team"] == sorted(((*row, "") for row in before["team"]), key=repr)
+        unchanged = set(before) - {"team", "alembic_version"}
+        assert {name: after[name] for name in unchanged} == {
+            name: before[name] for name in unchanged
+        }
+        team = before["team"][0][0]
+        async with AsyncSession(engine) as session:
+            await crud.update_team(session, team_id=team, values={"state": "State A"})
+            await session.commit()
+            (stored,) = await crud.get_teams(session, team_ids=[team])
+        assert stored.state == "State A"
+
+        await run_alembic(engine, lambda config: command.downgrade(config, "0006"))
+
+        assert await dump_every_table(engine) == before
+        assert await upgrade(engine) == ("0006", head())
+        await assert_schema_is_the_models(engine)
 
 
 # -- the run state codec ------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from server.api.rest import agenda, data, edits, links, live, setup, writing
+from server.api.rest import agenda, data, edits, grouping, links, live, setup, writing
 
 router = APIRouter()
-for part in (setup, edits, links, live, agenda, writing, data):
+for part in (setup, grouping, edits, links, live, agenda, writing, data):
     router.include_router(part.router)

@@ -89,7 +89,7 @@ async def import_teams(
     request: Request, principal: PrincipalDep, services: ServicesDep
 ) -> ImportResult:
     """Add teams from CSV text (header row: name, organisation, members, challenge, request,
-    stage, tags, emails; lists separated by semicolons). A team the event already has (the
+    stage, state, tags, emails; lists separated by semicolons). A team the event already has (the
     same name and organisation) is updated with the file's columns, never added twice. Any
     bad row imports nothing."""
     text = (await request.body()).decode("utf-8", errors="replace")
@@ -165,6 +165,7 @@ def team_out(team: Team) -> TeamOut:
         challenge=team.challenge,
         request=team.request,
         stage=team.stage,
+        state=team.state,
         tags=list(team.tags),
         emails=list(team.emails),
     )

@@ -105,6 +105,7 @@ def team_from_row(values: Mapping[Any, Any]) -> Team:
         challenge=values["challenge"],
         request=values["request"],
         stage=values["stage"],
+        state=values["state"],
         tags=tuple(values["tags"]),
         emails=tuple(values.get("emails") or ()),
     )

@@ -29,6 +29,7 @@ async def add_teams(
             "challenge": team.get("challenge", ""),
             "request": team.get("request", ""),
             "stage": team.get("stage", ""),
+            "state": team.get("state", ""),
             "tags": list(team.get("tags", ())),
             "emails": [str(email) for email in team.get("emails", ())],
         }

@@ -1,12 +1,14 @@
-// The setup page: teams (by hand or CSV), rooms (paired automatically or by
-// hand), moderators, and every role's join link to copy or print.
+// The setup page: teams (by hand or CSV), rooms (grouped automatically, previewed,
+// or by hand), moderators, and every role's join link to copy or print.
 import { LiveConnection } from "./connection.js";
 import { h, saveFromServer, videoLink } from "./dom.js";
+import { GroupingPanel } from "./grouping.js";
 
 const { token } = JSON.parse(document.getElementById("consult-config").textContent);
 const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
 const status = document.getElementById("status");
 let snapshot = null;
+let grouping = null; // the grouping panel, once built
 let teams = [];
 
 async function api(method, path, body, contentType) {
@@ -79,6 +81,7 @@ async function editTeam(team) {
   const values = await askInDialog(`Edit ${team.name}`, [
     { name: "name", label: "Team name", value: team.name, max: 120, required: true },
     { name: "organisation", label: "Organisation", value: team.organisation, max: 200 },
+    { name: "state", label: "State or network", value: team.state, max: 200 },
     { name: "members", label: "Members (comma separated)", value: team.members.join(", ") },
     { name: "emails", label: "Members' e-mail addresses (comma separated)", value: team.emails.join(", ") },
     { name: "stage", label: "Stage of implementation", value: team.stage, max: 80 },
@@ -148,6 +151,7 @@ async function moveTeam(team, choice) {
 
 async function refresh() {
   [snapshot, teams] = await Promise.all([api("GET", "/api/me"), api("GET", "/api/teams")]);
+  grouping?.refreshTeams();
   document.getElementById("event-title").textContent = `Setup: ${snapshot.event.title}`;
   const seatOf = new Map();
   for (const room of snapshot.rooms) {
@@ -168,6 +172,7 @@ async function refresh() {
         { "data-team": team.id },
         h("td", {}, team.name),
         h("td", { "data-label": "Organisation" }, team.organisation),
+        h("td", { "data-label": "State or network" }, team.state),
         h("td", { "data-label": "Stage" }, team.stage),
         h("td", { "data-label": "Tags" }, team.tags.join(", ")),
         h("td", { "data-label": "Room" }, where(team)),
@@ -326,22 +331,16 @@ document.getElementById("csv-form").addEventListener("submit", async (event) => 
   }
 });
 
-document.getElementById("pair-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  try {
-    const form = event.target;
-    const result = await api("POST", "/api/rooms/pair", { by: form.by.value, odd_team: form.odd_team.value || null });
-    const left = result.detail.unpaired_team_ids.length;
-    const odd = teams.find((team) => team.id === result.detail.odd_team_id);
-    say(
-      `Made ${result.detail.rooms.length} room(s).` +
-        (odd ? ` ${odd.name} joined a room as a third team.` : "") +
-        (left ? ` ${left} team(s) could not be paired (copies of one another): place them by hand.` : ""),
-    );
+// Grouping: a proposal to look at and adjust, then the rooms created exactly as shown.
+const seatedIds = () => new Set(snapshot.rooms.flatMap((room) => room.seats.map((seat) => seat.team_id).filter(Boolean)));
+grouping = new GroupingPanel(document.getElementById("grouping-panel"), {
+  api,
+  teams: () => (snapshot ? teams.filter((team) => !seatedIds().has(team.id)) : []),
+  say,
+  done: async (text) => {
+    say(text);
     await refresh();
-  } catch (error) {
-    say(`Not paired: ${error.message}`);
-  }
+  },
 });
 
 document.getElementById("room-form").addEventListener("submit", async (event) => {
