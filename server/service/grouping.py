@@ -143,26 +143,15 @@ class RoomGrouping:
                 if any(room.extra for room in proposal.rooms)
                 else ""
             )
-            first = await crud.last_room_position(tx.session, event_id=principal.event_id) + 1
-            created: list[Room] = []
-            for index, room in enumerate(proposal.rooms):
-                team_ids = [team.id for team in room.teams]
-                fixed: list[str] = []
-                if room.extra is not None:
-                    team_ids.append(room.extra.id)
-                    fixed = [""] * len(room.teams) + [odd_role]
-                created.append(
-                    await self.setup.seat_room(
-                        tx,
-                        principal.event_id,
-                        team_ids=team_ids,
-                        fixed_roles=fixed,
-                        label=None,
-                        video_room="",
-                        moderator_name="",
-                        position=first + index,
-                    )
-                )
+            created = await self.setup.seat_new_rooms(
+                tx,
+                principal.event_id,
+                [
+                    ([team.id for team in room.teams], room.extra.id if room.extra else None)
+                    for room in proposal.rooms
+                ],
+                odd_role,
+            )
             tx.log(
                 principal.event_id,
                 None,

@@ -279,6 +279,32 @@ class EventSetup:
 
         return await self.writes.run(attempt, what="the rooms")
 
+    async def seat_new_rooms(
+        self,
+        tx: Tx,
+        event_id: str,
+        rooms: Sequence[tuple[Sequence[str], str | None]],
+        extra_role: str,
+    ) -> list[Room]:
+        """Rooms after the event's last, default labels: each its teams in seat order and
+        maybe one team beyond the seats, which keeps ``extra_role`` in every round."""
+        first = await crud.last_room_position(tx.session, event_id=event_id) + 1
+        created = []
+        for index, (team_ids, extra) in enumerate(rooms):
+            created.append(
+                await self.seat_room(
+                    tx,
+                    event_id,
+                    team_ids=[*team_ids, *([extra] if extra else [])],
+                    fixed_roles=[""] * len(team_ids) + [extra_role] if extra else [],
+                    label=None,
+                    video_room="",
+                    moderator_name="",
+                    position=first + index,
+                )
+            )
+        return created
+
     async def seat_room(
         self,
         tx: Tx,
@@ -365,26 +391,20 @@ class EventSetup:
                     "inquiry) or 'observe' (it sits in a room as observers)",
                     field="odd_team",
                 )
-            first = await crud.last_room_position(tx.session, event_id=principal.event_id) + 1
-            rooms = []
-            for index, (a, b) in enumerate(pairing.pairs):
-                team_ids = [a.id, b.id]
-                fixed: list[str] = []
-                if pairing.extra is not None and pairing.extra[1] == index:
-                    team_ids.append(pairing.extra[0].id)
-                    fixed = ["", "", odd_role]
-                rooms.append(
-                    await self.seat_room(
-                        tx,
-                        principal.event_id,
-                        team_ids=team_ids,
-                        fixed_roles=fixed,
-                        label=None,
-                        video_room="",
-                        moderator_name="",
-                        position=first + index,
+            rooms = await self.seat_new_rooms(
+                tx,
+                principal.event_id,
+                [
+                    (
+                        [a.id, b.id],
+                        pairing.extra[0].id
+                        if pairing.extra is not None and pairing.extra[1] == index
+                        else None,
                     )
-                )
+                    for index, (a, b) in enumerate(pairing.pairs)
+                ],
+                odd_role,
+            )
             tx.log(
                 principal.event_id,
                 None,

@@ -520,7 +520,6 @@ function checkWarning(room) {
   // Given once per phase when the countdown is first seen inside the last minute,
   // however far inside: at a rehearsal speed a frame spans many seconds.
   if (warnings.check(key, remaining, threshold)) {
-    state.warningsGiven = (state.warningsGiven ?? 0) + 1;
     chime.play("warning");
     announce(`${Math.round(threshold / 60000) || 1} minute left in ${phaseOf(protocolOf(room), room).title}.`);
   }
