@@ -97,6 +97,15 @@ async def test_every_view_is_accessible(
         await check(observer, "room-observer", width)
         await check(moderator, "moderator", width)
         await check(dashboard, "dashboard", width)
+        # A room's detail (a dialog over the dashboard), and the full-screen clock.
+        await dashboard.evaluate(f"window.consult.openRoom({setup.rooms[0]['id']!r})")
+        await expect(dashboard.locator("#room-detail .timeline-list")).to_be_visible()
+        await check(dashboard, "dashboard-room-detail-view", width)
+        await dashboard.keyboard.press("Escape")
+        await expect(dashboard.locator("#room-detail")).to_be_hidden()
+        clock = await open_live(await sized_page(), f"{base}/j/{setup.observers[0]}?display=clock")
+        await expect(clock.locator("#clock-countdown")).to_be_visible()
+        await check(clock, "clock", width)
 
         # The warning colour in the last minute, and overtime, keep their contrast.
         for minutes_left in range(7, 0, -1):
