@@ -29,8 +29,10 @@ async def test_the_setup_page_downloads_the_zoom_file(
         await page.fill("#team-form input[name=emails]", "fay@maple.example")
         await page.click("#team-form button[type=submit]")
         await expect(page.locator("#status")).to_contain_text("Added Maple Schools")
-        await page.click("#pair-form button[type=submit]")
-        await expect(page.locator("#status")).to_contain_text("Made 1 room(s)")
+        await page.click("#group-preview")
+        await expect(page.locator("#group-rooms > li")).to_have_count(1)
+        await page.click("#group-commit")
+        await expect(page.locator("#status")).to_contain_text("Created 1 room(s)")
         async with page.expect_download() as downloading:
             await page.click("#zoom-csv")
         download = await downloading.value
