@@ -150,6 +150,11 @@ export class GroupingPanel {
         select.replaceChildren(...teams.map((team) => h("option", { value: team.id, selected: team.id === keep }, team.name)));
       });
       showPins();
+      // Pins need two teams to name; with every team in a room there is nothing to group.
+      const teams = free();
+      this.form.querySelector("#pin-row").hidden = teams.length < 2;
+      this.form.querySelector("#group-preview").disabled = teams.length === 0;
+      this.form.querySelector("#group-preview").textContent = teams.length ? "Preview rooms" : "Every team is in a room";
     };
   }
 
