@@ -24,7 +24,7 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -168,20 +168,7 @@ class RoomGrouping:
                 },
             )
             tx.setup_changed(principal.event_id, seen=setup_version)
-            return Proposal(
-                size=proposal.size,
-                method=proposal.method,
-                weights=proposal.weights,
-                keep_apart_by=proposal.keep_apart_by,
-                rooms=proposal.rooms,
-                total=proposal.total,
-                bound=proposal.bound,
-                greedy_total=proposal.greedy_total,
-                unplaced=proposal.unplaced,
-                breaks=proposal.breaks,
-                setup_version=setup_version + 1,
-                committed=created,
-            )
+            return replace(proposal, setup_version=setup_version + 1, committed=created)
 
         return await self.writes.run(attempt, what="the rooms")
 
